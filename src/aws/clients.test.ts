@@ -1,0 +1,79 @@
+import { describe, expect, it, vi } from 'vitest';
+import { collectPages, createAwsClients, pagesByHand } from './clients.js';
+
+describe('createAwsClients', () => {
+  it('builds retrying read clients and single-attempt write clients', async () => {
+    const clients = createAwsClients({ region: 'eu-central-1' });
+    try {
+      expect(await clients.devicefarm.read.config.maxAttempts()).toBe(3);
+      expect(await clients.devicefarm.write.config.maxAttempts()).toBe(1);
+      expect(await clients.mediaconnect.read.config.maxAttempts()).toBe(3);
+      expect(await clients.mediaconnect.write.config.maxAttempts()).toBe(1);
+      expect(await clients.devicefarm.read.config.region()).toBe('us-west-2');
+      expect(await clients.mediaconnect.read.config.region()).toBe('eu-central-1');
+    } finally {
+      clients.destroy();
+    }
+  });
+
+  it('passes only the SDK warnings to the logger', () => {
+    const warn = vi.fn();
+    const clients = createAwsClients({ region: 'us-east-1', logger: { warn } });
+    try {
+      const sdk = clients.mediaconnect.read.config.logger;
+      sdk.info({ input: 'every call' });
+      sdk.error('failure already reported as AwsError');
+      sdk.warn('a request has exceeded the configured %d ms requestTimeout', 10);
+      expect(warn).toHaveBeenCalledOnce();
+      expect(warn).toHaveBeenCalledWith(
+        { service: 'mediaconnect' },
+        'a request has exceeded the configured 10 ms requestTimeout',
+      );
+    } finally {
+      clients.destroy();
+    }
+  });
+});
+
+describe('collectPages', () => {
+  it('follows tokens by hand until none is returned', async () => {
+    const tokens = [undefined, 't1', 't2'];
+    const fetch = vi.fn(async (token: string | undefined) => {
+      const i = tokens.indexOf(token);
+      return { n: i, next: tokens[i + 1] };
+    });
+    const onRepeat = vi.fn();
+    const pages = await collectPages(
+      pagesByHand(fetch, (p) => p.next),
+      (p) => p.next,
+      onRepeat,
+    );
+    expect(pages.map((p) => p.n)).toEqual([0, 1, 2]);
+    expect(fetch.mock.calls.map(([t]) => t)).toEqual([undefined, 't1', 't2']);
+    expect(onRepeat).not.toHaveBeenCalled();
+  });
+
+  it('treats an empty token as the end', async () => {
+    const fetch = vi.fn(async () => ({ next: '' }));
+    const pages = await collectPages(
+      pagesByHand(fetch, (p) => p.next),
+      (p) => p.next,
+      vi.fn(),
+    );
+    expect(pages).toHaveLength(1);
+  });
+
+  it('stops at a token seen before (a cycle, not only an immediate repeat)', async () => {
+    const next: Record<string, string> = { start: 'a', a: 'b', b: 'a' };
+    const fetch = vi.fn(async (token: string | undefined) => ({ next: next[token ?? 'start'] }));
+    const onRepeat = vi.fn();
+    const pages = await collectPages(
+      pagesByHand(fetch, (p) => p.next),
+      (p) => p.next,
+      onRepeat,
+    );
+    expect(pages).toHaveLength(3);
+    expect(fetch).toHaveBeenCalledTimes(3);
+    expect(onRepeat).toHaveBeenCalledWith('a');
+  });
+});

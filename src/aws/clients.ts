@@ -1,0 +1,161 @@
+/**
+ * The four SDK clients slots-bot uses, built once at start-up and passed down: a read and a
+ * write client per service. Endpoints are never set here: the SDK itself honours
+ * `AWS_ENDPOINT_URL_DEVICE_FARM` / `AWS_ENDPOINT_URL_MEDIACONNECT` (and `AWS_ENDPOINT_URL`),
+ * which is how the simulator is plugged in. Also the paging helper the adapters share.
+ */
+import { format } from 'node:util';
+import { DeviceFarmClient } from '@aws-sdk/client-device-farm';
+import { MediaConnectClient } from '@aws-sdk/client-mediaconnect';
+import type { ServiceName } from './types.js';
+
+/** Device Farm has a single endpoint, in us-west-2; any other region fails at DNS. */
+export const DEVICE_FARM_REGION = 'us-west-2';
+
+export interface AwsTimeouts {
+  /** Time allowed to open the TCP/TLS connection. */
+  readonly connectMs: number;
+  /** Time allowed for one read request and its answer (each retry gets its own). */
+  readonly readRequestMs: number;
+  /**
+   * Time allowed for one purchase/renewal. Longer than reads, since giving up early turns a
+   * purchase into an `unknown` outcome that has to be reconciled.
+   */
+  readonly writeRequestMs: number;
+}
+
+export const DEFAULT_AWS_TIMEOUTS: AwsTimeouts = {
+  connectMs: 3_000,
+  readRequestMs: 10_000,
+  writeRequestMs: 20_000,
+};
+
+/** What the SDK may report through us: only warnings (timeouts, socket exhaustion). */
+export interface AwsClientsLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export interface AwsClientsConfig {
+  /** MediaConnect region (config `AWS_REGION`). Device Farm always uses us-west-2. */
+  readonly region: string;
+  readonly logger?: AwsClientsLogger;
+  readonly timeouts?: Partial<AwsTimeouts>;
+}
+
+export interface ServiceClients<C> {
+  /** Default retries (standard mode, 3 attempts): safe because reads change nothing. */
+  readonly read: C;
+  /**
+   * One attempt, never retried: PurchaseOffering/RenewOffering carry no idempotency token, so an
+   * SDK retry after a timeout, a 5xx or Device Farm's LimitExceededException (which the SDK
+   * treats as throttling) could buy twice.
+   */
+  readonly write: C;
+}
+
+export interface AwsClients {
+  readonly devicefarm: ServiceClients<DeviceFarmClient>;
+  readonly mediaconnect: ServiceClients<MediaConnectClient>;
+  /** Closes the sockets of all four clients. */
+  destroy(): void;
+}
+
+export function createAwsClients(config: AwsClientsConfig): AwsClients {
+  const timeouts = { ...DEFAULT_AWS_TIMEOUTS, ...config.timeouts };
+  const handler = (requestMs: number) => ({
+    connectionTimeout: timeouts.connectMs,
+    requestTimeout: requestMs,
+    // Newer @smithy/node-http-handler only logs a warning when requestTimeout passes unless
+    // told to fail; older ones (MediaConnect's copy) ignore this flag and always fail.
+    throwOnRequestTimeout: true,
+  });
+  const read = handler(timeouts.readRequestMs);
+  const write = handler(timeouts.writeRequestMs);
+
+  const devicefarm = {
+    read: new DeviceFarmClient({
+      region: DEVICE_FARM_REGION,
+      requestHandler: read,
+      logger: sdkLogger(config.logger, 'devicefarm'),
+    }),
+    write: new DeviceFarmClient({
+      region: DEVICE_FARM_REGION,
+      maxAttempts: 1,
+      requestHandler: write,
+      logger: sdkLogger(config.logger, 'devicefarm'),
+    }),
+  };
+  const mediaconnect = {
+    read: new MediaConnectClient({
+      region: config.region,
+      requestHandler: read,
+      logger: sdkLogger(config.logger, 'mediaconnect'),
+    }),
+    write: new MediaConnectClient({
+      region: config.region,
+      maxAttempts: 1,
+      requestHandler: write,
+      logger: sdkLogger(config.logger, 'mediaconnect'),
+    }),
+  };
+
+  return {
+    devicefarm,
+    mediaconnect,
+    destroy() {
+      for (const client of [devicefarm.read, devicefarm.write]) client.destroy();
+      for (const client of [mediaconnect.read, mediaconnect.write]) client.destroy();
+    },
+  };
+}
+
+/**
+ * The SDK logs every call (input and output) at info and every failure at error; the adapters
+ * already report failures as `AwsError`s, so only the SDK's own warnings are passed on.
+ */
+function sdkLogger(logger: AwsClientsLogger | undefined, service: ServiceName) {
+  const ignore = () => {};
+  return {
+    debug: ignore,
+    info: ignore,
+    error: ignore,
+    warn: (...content: unknown[]) => logger?.warn({ service }, format(...content)),
+  };
+}
+
+// Paging. AWS ends a list by leaving the next token out; a service bug that hands back a token
+// already seen would otherwise loop forever, so a repeat ends the walk (and is reported).
+
+/** Collects every page of an SDK paginator, stopping early if a next token repeats. */
+export async function collectPages<P>(
+  pages: AsyncIterable<P>,
+  tokenOf: (page: P) => string | undefined,
+  onRepeat: (token: string) => void,
+): Promise<P[]> {
+  const seen = new Set<string>();
+  const all: P[] = [];
+  for await (const page of pages) {
+    all.push(page);
+    const token = tokenOf(page);
+    if (!token) break;
+    if (seen.has(token)) {
+      onRepeat(token);
+      break;
+    }
+    seen.add(token);
+  }
+  return all;
+}
+
+/** Wraps an operation the SDK has no paginator for, to walk it with `collectPages`. */
+export async function* pagesByHand<P>(
+  fetchPage: (nextToken: string | undefined) => Promise<P>,
+  tokenOf: (page: P) => string | undefined,
+): AsyncGenerator<P> {
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    yield page;
+    token = tokenOf(page) || undefined;
+  } while (token !== undefined);
+}

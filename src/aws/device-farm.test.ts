@@ -1,0 +1,198 @@
+import { DeviceFarmClient, type OfferingStatus } from '@aws-sdk/client-device-farm';
+import { describe, expect, it, vi } from 'vitest';
+import { money, zero } from '../domain/money.js';
+import { createDeviceFarmOfferings, mergeOfferingStatus } from './device-farm.js';
+
+const ID_A = 'A'.repeat(32);
+const ID_B = 'B'.repeat(32);
+const ID_C = 'C'.repeat(32);
+
+const offering = (id: string, amount: number) => ({
+  id,
+  description: `slot ${id.slice(0, 1)}`,
+  type: 'RECURRING' as const,
+  platform: 'ANDROID' as const,
+  recurringCharges: [
+    { cost: { amount, currencyCode: 'USD' as const }, frequency: 'MONTHLY' as const },
+  ],
+});
+
+describe('mergeOfferingStatus', () => {
+  it('merges current and nextPeriod across pages, one status per offering id', () => {
+    const next = new Date('2026-01-01T00:00:00Z');
+    const statuses = mergeOfferingStatus([
+      { current: { [ID_A]: { type: 'PURCHASE', offering: offering(ID_A, 250), quantity: 2 } } },
+      {
+        current: { [ID_B]: { type: 'PURCHASE', offering: offering(ID_B, 100), quantity: 1 } },
+        nextPeriod: {
+          [ID_A]: { type: 'RENEW', offering: offering(ID_A, 250), quantity: 3, effectiveOn: next },
+        },
+      },
+      {
+        nextPeriod: {
+          [ID_C]: { type: 'RENEW', offering: offering(ID_C, 0.1), quantity: 3, effectiveOn: next },
+        },
+      },
+    ]);
+    expect(statuses.map((s) => s.offering.id)).toEqual([ID_A, ID_B, ID_C]);
+    const [a, b, c] = statuses;
+    expect(a).toMatchObject({
+      currentQuantity: 2,
+      nextPeriodQuantity: 3,
+      nextPeriodEffectiveOn: next,
+    });
+    expect(a?.currentMonthlyCost).toEqual(money('500'));
+    expect(a?.nextMonthlyCost).toEqual(money('750'));
+    expect(b).toMatchObject({
+      currentQuantity: 1,
+      nextPeriodQuantity: 0,
+      nextPeriodEffectiveOn: undefined,
+    });
+    expect(b?.nextMonthlyCost).toEqual(zero());
+    // Offering info only in nextPeriod; 0.1 × 3 stays exact.
+    expect(c?.offering.description).toBe('slot C');
+    expect(c?.currentQuantity).toBe(0);
+    expect(c?.nextMonthlyCost).toEqual(money('0.3'));
+  });
+
+  it('neutralises missing or garbage fields instead of crashing', () => {
+    const garbage = [
+      {
+        current: {
+          [ID_A]: {} as OfferingStatus,
+          [ID_B]: {
+            quantity: -3,
+            offering: { recurringCharges: [{ frequency: 'MONTHLY' as const }] },
+          },
+          [ID_C]: {
+            quantity: 1.5,
+            offering: {
+              id: ID_C,
+              recurringCharges: [{ cost: { amount: Number.NaN }, frequency: 'MONTHLY' as const }],
+            },
+          },
+        },
+        nextPeriod: { [ID_A]: null as unknown as OfferingStatus },
+      },
+      {},
+    ];
+    const statuses = mergeOfferingStatus(garbage);
+    expect(statuses).toHaveLength(3);
+    for (const s of statuses) {
+      expect(s.currentQuantity).toBe(0);
+      expect(s.nextPeriodQuantity).toBe(0);
+      expect(s.currentMonthlyCost).toEqual(zero());
+      expect(s.offering.platform).toBe('UNKNOWN');
+    }
+    expect(statuses[0]?.offering.id).toBe(ID_A);
+  });
+
+  it('ignores non-monthly charges and prices in the stated currency', () => {
+    const [s] = mergeOfferingStatus([
+      {
+        current: {
+          [ID_A]: {
+            quantity: 2,
+            offering: {
+              id: ID_A,
+              recurringCharges: [
+                { cost: { amount: 1, currencyCode: 'USD' }, frequency: 'WEEKLY' as 'MONTHLY' },
+                { cost: { amount: 8.07, currencyCode: 'USD' }, frequency: 'MONTHLY' },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    expect(s?.offering.monthlyPrice).toEqual(money('8.07'));
+    expect(s?.currentMonthlyCost).toEqual(money('16.14'));
+  });
+});
+
+describe('createDeviceFarmOfferings over a stubbed client', () => {
+  function stubbed(answer: (command: { input: { nextToken?: string } }) => unknown) {
+    const client = new DeviceFarmClient({
+      region: 'us-west-2',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const send = vi
+      .spyOn(client, 'send')
+      .mockImplementation((async (command: unknown) =>
+        answer(command as { input: { nextToken?: string } })) as never);
+    const warn = vi.fn();
+    return { offerings: createDeviceFarmOfferings({ client, logger: { warn } }), send, warn };
+  }
+
+  it('stops listing promotions when a token repeats, and says so', async () => {
+    const { offerings, send, warn } = stubbed(({ input }) => ({
+      offeringPromotions: [{ id: `promo-${input.nextToken ?? 'first'}`, description: 'd' }],
+      // first → A → B → A again
+      nextToken: input.nextToken === 'A' ? 'B' : 'A',
+    }));
+    const promotions = await offerings.listPromotions();
+    expect(promotions.map((p) => p.id)).toEqual(['promo-first', 'promo-A', 'promo-B']);
+    expect(send).toHaveBeenCalledTimes(3);
+    expect(warn).toHaveBeenCalledOnce();
+  });
+
+  it('stops an SDK paginator when a token repeats', async () => {
+    const { offerings, send } = stubbed(() => ({
+      offerings: [offering(ID_A, 250)],
+      nextToken: 'same-token',
+    }));
+    await expect(offerings.listOfferings()).resolves.toHaveLength(2);
+    expect(send).toHaveBeenCalledTimes(2);
+  });
+
+  it('skips offerings without an id, promotions without an id and unusable transactions', async () => {
+    const { offerings } = stubbed(() => ({
+      offerings: [null, {}, { id: ID_B }, offering(ID_A, 250)],
+      offeringPromotions: [{ description: 'no id' }, { id: 'promo' }],
+      offeringTransactions: [
+        { transactionId: 'no-date' },
+        { createdOn: new Date(1) },
+        { transactionId: 'old', createdOn: new Date(1_000) },
+        {
+          transactionId: 'new',
+          createdOn: new Date(2_000),
+          cost: { amount: 8.07, currencyCode: 'USD' },
+          offeringStatus: { type: 'PURCHASE', quantity: 1, offering: offering(ID_A, 250) },
+          offeringPromotionId: 'promo',
+        },
+      ],
+    }));
+    const list = await offerings.listOfferings();
+    expect(list.map((o) => [o.id, o.platform, o.monthlyPrice])).toEqual([
+      [ID_B, 'UNKNOWN', zero()],
+      [ID_A, 'ANDROID', money('250')],
+    ]);
+    expect(await offerings.listPromotions()).toEqual([{ id: 'promo', description: '' }]);
+    const transactions = await offerings.listTransactions();
+    expect(transactions.map((t) => t.id)).toEqual(['new', 'old']);
+    expect(transactions[0]).toMatchObject({
+      offeringId: ID_A,
+      type: 'PURCHASE',
+      quantity: 1,
+      cost: money('8.07'),
+      promotionId: 'promo',
+    });
+    expect(transactions[1]).toMatchObject({
+      offeringId: '',
+      type: 'UNKNOWN',
+      quantity: 0,
+      cost: zero(),
+      effectiveOn: undefined,
+    });
+  });
+
+  it('lets only AwsError escape', async () => {
+    const { offerings } = stubbed(() => {
+      throw new TypeError('boom');
+    });
+    await expect(offerings.getOfferingStatus()).rejects.toMatchObject({
+      name: 'AwsError',
+      code: 'aws_unknown',
+      operation: 'GetOfferingStatus',
+    });
+  });
+});

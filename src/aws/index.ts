@@ -1,0 +1,39 @@
+/**
+ * The AWS edge of slots-bot. Build the clients once (`createAwsClients`), hand them to
+ * `createCapacityServices`, and use only the returned interfaces and `AwsError` elsewhere.
+ */
+import type { AwsClients } from './clients.js';
+import { createDeviceFarmOfferings } from './device-farm.js';
+import { createMediaConnectOfferings } from './media-connect.js';
+import type { CapacityServices } from './types.js';
+
+export {
+  type AwsClients,
+  type AwsClientsConfig,
+  type AwsClientsLogger,
+  type AwsTimeouts,
+  createAwsClients,
+  DEFAULT_AWS_TIMEOUTS,
+  DEVICE_FARM_REGION,
+} from './clients.js';
+export { createDeviceFarmOfferings, type DeviceFarmDeps } from './device-farm.js';
+export { awsErrorMessage, toAwsError, withAwsErrors } from './error-mapping.js';
+export * from './errors.js';
+export { createMediaConnectOfferings, type MediaConnectDeps } from './media-connect.js';
+export * from './types.js';
+
+export interface CapacityServicesOptions {
+  readonly logger?: { warn(obj: object, msg: string): void };
+}
+
+/** The read side of both services, over the read clients. */
+export function createCapacityServices(
+  clients: AwsClients,
+  options: CapacityServicesOptions = {},
+): CapacityServices {
+  const { logger } = options;
+  return {
+    devicefarm: createDeviceFarmOfferings({ client: clients.devicefarm.read, logger }),
+    mediaconnect: createMediaConnectOfferings({ client: clients.mediaconnect.read, logger }),
+  };
+}

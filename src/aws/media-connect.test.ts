@@ -1,0 +1,93 @@
+import { MediaConnectClient } from '@aws-sdk/client-mediaconnect';
+import { describe, expect, it, vi } from 'vitest';
+import { money, zero } from '../domain/money.js';
+import { AwsError } from './errors.js';
+import { createMediaConnectOfferings, parseUtc } from './media-connect.js';
+
+describe('parseUtc', () => {
+  it.each([
+    ['2020-03-05T23:30:00Z', '2020-03-05T23:30:00.000Z'],
+    ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
+    ['2020-03-05T23:30:00.250Z', '2020-03-05T23:30:00.250Z'],
+  ])('reads %s', (text, iso) => {
+    expect(parseUtc(text)?.toISOString()).toBe(iso);
+  });
+
+  it.each([
+    undefined,
+    '',
+    '2020-03-05',
+    '2020-03-05 23:30:00Z',
+    '2020-03-05T23:30:00+01:00',
+    '2020-03-05T23:30Z',
+    '2023-02-29T00:00:00Z',
+    '2020-13-01T00:00:00Z',
+    'soon',
+  ])('rejects %s', (text) => {
+    expect(parseUtc(text)).toBeUndefined();
+  });
+});
+
+describe('createMediaConnectOfferings over a stubbed client', () => {
+  function stubbed(answer: () => unknown, pageSize?: number) {
+    const client = new MediaConnectClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const send = vi.spyOn(client, 'send').mockImplementation((async () => answer()) as never);
+    return { offerings: createMediaConnectOfferings({ client, pageSize }), send };
+  }
+
+  const reservation = {
+    ReservationArn: 'arn:r',
+    ReservationName: 'q3',
+    ReservationState: 'ACTIVE',
+    OfferingArn: 'arn:o',
+    Start: '2020-03-05T23:30:00Z',
+    End: '2021-03-05T23:30:00Z',
+    PricePerUnit: '0.17',
+    CurrencyCode: 'USD',
+    PriceUnits: 'HOURLY',
+    Duration: 12,
+    ResourceSpecification: { ReservedBitrate: 10, ResourceType: 'Mbps_Outbound_Bandwidth' },
+  };
+
+  it('skips reservations without an ARN or a readable term, neutralises bad prices', async () => {
+    const { offerings } = stubbed(() => ({
+      Reservations: [
+        null,
+        { ...reservation, ReservationArn: undefined },
+        { ...reservation, ReservationArn: 'arn:bad-end', End: 'next year' },
+        { ...reservation, PricePerUnit: 'cheap', ResourceSpecification: undefined },
+        reservation,
+      ],
+    }));
+    const list = await offerings.listReservations();
+    expect(list).toHaveLength(2);
+    expect(list[0]).toMatchObject({ pricePerUnit: zero(), bandwidthMbps: undefined });
+    expect(list[1]).toMatchObject({
+      arn: 'arn:r',
+      start: new Date('2020-03-05T23:30:00Z'),
+      end: new Date('2021-03-05T23:30:00Z'),
+      pricePerUnit: money('0.17'),
+      bandwidthMbps: 10,
+    });
+  });
+
+  it('a describe with nothing usable fails as aws_unknown', async () => {
+    const { offerings } = stubbed(() => ({}));
+    await expect(offerings.describeOffering('arn:o')).rejects.toMatchObject({
+      name: 'AwsError',
+      code: 'aws_unknown',
+      operation: 'DescribeOffering',
+    });
+    await expect(offerings.describeReservation('arn:r')).rejects.toBeInstanceOf(AwsError);
+  });
+
+  it('passes pageSize to the paginator as MaxResults', async () => {
+    const { offerings, send } = stubbed(() => ({ Offerings: [] }), 100);
+    await offerings.listOfferings();
+    const command = send.mock.calls[0]?.[0] as unknown as { input: { MaxResults?: number } };
+    expect(command.input.MaxResults).toBe(100);
+  });
+});

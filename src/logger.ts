@@ -1,0 +1,133 @@
+/**
+ * pino, JSON by default. Secrets are removed two ways: by path (`redact`) for structured fields,
+ * and by pattern for strings, because libraries (Bolt, the SDKs) log free text we do not shape.
+ */
+import { format } from 'node:util';
+import type { Logger as SlackLogger } from '@slack/bolt';
+import { LogLevel as SlackLogLevel } from '@slack/bolt';
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Field names that hold secrets, wherever they appear (top level or one level down). */
+const SECRET_KEYS = [
+  'token',
+  'botToken',
+  'appToken',
+  'bot_token',
+  'app_token',
+  'signingSecret',
+  'signing_secret',
+  'clientSecret',
+  'client_secret',
+  'authorization',
+  'Authorization',
+  'accessKeyId',
+  'secretAccessKey',
+  'sessionToken',
+  'credentials',
+  'password',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'x-slack-signature',
+];
+
+export const REDACT_PATHS = [
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  '*.headers.authorization',
+  '*.headers["x-amz-security-token"]',
+  'req.headers.authorization',
+  'req.headers["x-slack-signature"]',
+];
+
+/** Slack tokens, AWS key ids and Authorization headers inside free text. */
+const SECRET_PATTERNS: readonly RegExp[] = [
+  /\bxox[a-z]-[A-Za-z0-9-]+/g,
+  /\bxapp-[A-Za-z0-9-]+/g,
+  /\b(?:AKIA|ASIA)[A-Z0-9]{12,}/g,
+  /\b(Bearer|AWS4-HMAC-SHA256)\s+[^\s"']+/g,
+];
+
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '[Redacted]');
+  return out;
+}
+
+export interface LoggerOptions {
+  readonly level?: string;
+  /** Values that must never be printed (the configured tokens and secrets). */
+  readonly secrets?: readonly (string | undefined)[];
+  readonly destination?: DestinationStream;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const known = (opts.secrets ?? []).filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
+  );
+  const scrub = (text: string) => {
+    let out = scrubSecrets(text);
+    for (const secret of known) out = out.split(secret).join('[Redacted]');
+    return out;
+  };
+  return pino(
+    {
+      level: opts.level ?? 'info',
+      base: { service: 'slots-bot' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: (e: unknown) => scrubError(e, scrub) },
+      hooks: {
+        logMethod(args, method) {
+          const cleaned = args.map((a) => (typeof a === 'string' ? scrub(a) : a));
+          return method.apply(this, cleaned as Parameters<typeof method>);
+        },
+      },
+    },
+    opts.destination ?? pino.destination({ sync: false }),
+  );
+}
+
+function scrubError(e: unknown, scrub: (s: string) => string): unknown {
+  const serialized = pino.stdSerializers.err(e as Error);
+  if (!serialized || typeof serialized !== 'object') return serialized;
+  return {
+    ...serialized,
+    message: scrub(String(serialized.message ?? '')),
+    stack: scrub(String(serialized.stack ?? '')),
+  };
+}
+
+/** Bolt and the Slack SDK expect their own logger interface; this forwards it to pino. */
+export function slackLogger(base: Logger): SlackLogger {
+  const log = base.child({ module: 'slack-sdk' });
+  const toSlackLevel = (): SlackLogLevel => {
+    switch (log.level) {
+      case 'trace':
+      case 'debug':
+      case 'info':
+        return SlackLogLevel.INFO;
+      case 'warn':
+        return SlackLogLevel.WARN;
+      default:
+        return SlackLogLevel.ERROR;
+    }
+  };
+  return {
+    // The SDKs' debug output includes request and payload bodies, i.e. message text: never forwarded.
+    debug: () => {},
+    info: (...m: unknown[]) => log.info(format(...m)),
+    warn: (...m: unknown[]) => log.warn(format(...m)),
+    error: (...m: unknown[]) => log.error(format(...m)),
+    // The app's LOG_LEVEL governs; Bolt's own level requests are ignored.
+    setLevel: () => {},
+    getLevel: toSlackLevel,
+    setName: () => {},
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Wiring only: read the configuration, build the dependencies, start, and stop on a signal.
+ */
+
+import { existsSync } from 'node:fs';
+import { createAwsClients, createCapacityServices } from './aws/index.js';
+import { createReports } from './capacity/reports.js';
+import { ConfigError, loadConfig } from './config.js';
+import { systemClock } from './lifecycle/clock.js';
+import { createLogger, scrubSecrets } from './logger.js';
+import { startSlackApp } from './slack/app.js';
+
+async function main(): Promise<void> {
+  // 1. Configuration: every problem reported at once, before anything starts. A `.env` file in
+  //    the working directory fills in what the environment does not set.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`slots-bot cannot start.\n${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+
+  // 2. Logging, told which values must never be printed.
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [
+      config.slack.botToken,
+      config.slack.appToken,
+      config.slack.signingSecret,
+      process.env.AWS_SECRET_ACCESS_KEY,
+      process.env.AWS_SESSION_TOKEN,
+    ],
+  });
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+
+  // 3. AWS clients, created once.
+  const aws = createAwsClients({ region: config.aws.region, logger });
+  const reports = createReports(createCapacityServices(aws), systemClock);
+
+  // 4. Slack.
+  const slack = await startSlackApp({ config, logger, reports });
+
+  // 5. Graceful shutdown: stop taking requests, finish acknowledged work, exit 0.
+  let signalled = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, 'shutting down');
+    void slack
+      .stop()
+      .then(() => aws.destroy())
+      .then(
+        () => logger.flush(() => process.exit(0)),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          logger.flush(() => process.exit(1));
+        },
+      );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  const reason = scrubSecrets(err instanceof Error ? err.message : String(err));
+  process.stderr.write(`slots-bot failed to start: ${reason}\n`);
+  process.exit(1);
+});

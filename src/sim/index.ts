@@ -1,0 +1,95 @@
+/**
+ * A loopback stand-in for AWS Device Farm (offerings) and MediaConnect (offerings and
+ * reservations) that the real SDK v3 clients talk to over HTTP, with seeded state, recorded
+ * calls and injectable faults. See `/work/shared/aws/README.md` for the wire rules it follows.
+ */
+import { advanceDeviceFarmPeriod } from './device-farm.js';
+import { createFaultRegistry } from './faults.js';
+import { defaultSeed } from './seed.js';
+import { listenSimServer } from './server.js';
+import type { SimCall, SimFault, SimSeed, SimService, SimState } from './types.js';
+
+export { formatSeconds, nextPeriodStart, periodStart } from './clock.js';
+export { MEDIA_CONNECT_ARN_PREFIX } from './media-connect.js';
+export { DEVICE_FARM_MONTHLY_PRICE, defaultSeed, largeSeed, SEED_IDS } from './seed.js';
+export type * from './types.js';
+
+/** A running simulator; everything a test needs to seed, observe and break it. */
+export interface Simulator {
+  /** Base URL for the SDK's `endpoint`, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** Mutable seeded state; tests may edit it directly. `reset` keeps this object. */
+  readonly state: SimState;
+  /** Every call in the order it arrived. */
+  readonly calls: SimCall[];
+  /** Calls of one operation, optionally of one service (both have `ListOfferings`). */
+  callsTo(operation: string, service?: SimService): SimCall[];
+  /** Arms a fault for the next calls of one operation, replacing any fault armed there. */
+  fault(service: SimService, operation: string, fault: SimFault): void;
+  /** Disarms every fault. */
+  clearFaults(): void;
+  /** Delays every answer by `ms` (0 turns it off). */
+  setGlobalDelay(ms: number): void;
+  /** Rolls the Device Farm period: next-period slots become current, SYSTEM transactions. */
+  advancePeriod(): void;
+  /** Back to `seed` (or the starting seed); clears calls, faults and the global delay. */
+  reset(seed?: SimSeed): void;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+/** Options of `startSimulator`. */
+export interface SimulatorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default `127.0.0.1`. */
+  host?: string;
+  /** Starting state; default `defaultSeed(now())`. Copied, never mutated. */
+  seed?: SimSeed;
+  /** Items per page of every list when the caller sets no `maxResults`; default 3. */
+  pageSize?: number;
+  /** The wall clock for periods, prices, start windows and recorded calls. */
+  now?: () => Date;
+}
+
+/** Starts a simulator serving both services on one port. */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const now = opts.now ?? (() => new Date());
+  const startingSeed = structuredClone(opts.seed ?? defaultSeed(now()));
+  const state = structuredClone(startingSeed);
+  const calls: SimCall[] = [];
+  const faults = createFaultRegistry();
+  let globalDelay = 0;
+
+  const server = await listenSimServer(
+    { state, now, pageSize: opts.pageSize ?? 3, faults, calls, globalDelayMs: () => globalDelay },
+    opts.port ?? 0,
+    opts.host ?? '127.0.0.1',
+  );
+  const { address, family, port } = server.address;
+  const url = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+
+  return {
+    url,
+    state,
+    calls,
+    callsTo: (operation, service) =>
+      calls.filter((c) => c.operation === operation && (!service || c.service === service)),
+    fault: (service, operation, fault) => faults.set(service, operation, fault),
+    clearFaults: () => faults.clear(),
+    setGlobalDelay: (ms) => {
+      globalDelay = Math.max(0, ms);
+    },
+    advancePeriod: () => advanceDeviceFarmPeriod(state.deviceFarm, now()),
+    reset: (seed) => {
+      // Replace the parts, not the object: the server and tests hold this reference.
+      const fresh = structuredClone(seed ?? startingSeed);
+      state.deviceFarm = fresh.deviceFarm;
+      state.mediaConnect = fresh.mediaConnect;
+      calls.length = 0;
+      faults.clear();
+      globalDelay = 0;
+    },
+    close: () => server.close(),
+  };
+}

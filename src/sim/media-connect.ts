@@ -1,0 +1,197 @@
+/**
+ * MediaConnect's offering and reservation operations (restJson1): routing of method + path,
+ * label decoding, and handlers over `MediaConnectState` that answer `{status, body}` or throw
+ * a `SimError`.
+ */
+import { randomUUID } from 'node:crypto';
+import { addMonths, formatSeconds, parseSeconds, periodStart } from './clock.js';
+import { paginate } from './paging.js';
+import type { McReservation, MediaConnectState } from './types.js';
+import { type ParsedRequest, parseJsonObject, SimError } from './wire.js';
+
+/** Region and account every simulated MediaConnect ARN lives in. */
+export const MEDIA_CONNECT_ARN_PREFIX = 'arn:aws:mediaconnect:us-west-2:111122223333';
+
+/** What a handler sees besides its input. */
+export interface MediaConnectContext {
+  state: MediaConnectState;
+  now: Date;
+  pageSize: number;
+}
+
+/** The operation's success status and output shape. */
+export interface MediaConnectResult {
+  status: number;
+  body: unknown;
+}
+
+const ROUTES: { method: string; collection: string; labelled: boolean; operation: string }[] = [
+  { method: 'GET', collection: 'offerings', labelled: false, operation: 'ListOfferings' },
+  { method: 'GET', collection: 'offerings', labelled: true, operation: 'DescribeOffering' },
+  { method: 'POST', collection: 'offerings', labelled: true, operation: 'PurchaseOffering' },
+  { method: 'GET', collection: 'reservations', labelled: false, operation: 'ListReservations' },
+  { method: 'GET', collection: 'reservations', labelled: true, operation: 'DescribeReservation' },
+];
+
+const LABEL_NAME: Record<string, string> = {
+  offerings: 'offeringArn',
+  reservations: 'reservationArn',
+};
+
+/**
+ * Matches method + path and gathers labels, query and body into one input object. The path is
+ * split before decoding because the ARN label's own `/` arrive as `%2F`.
+ */
+export function resolveMediaConnect(method: string, url: URL, body: string): ParsedRequest {
+  const [empty, version, collection, label, ...rest] = url.pathname.split('/');
+  const labelled = label !== undefined && label !== '';
+  const route = ROUTES.find(
+    (r) => r.method === method && r.collection === collection && r.labelled === labelled,
+  );
+  if (empty !== '' || version !== 'v1' || rest.length > 0 || !route) {
+    return {
+      operation: 'UnknownOperation',
+      input: {},
+      parseError: new SimError(
+        'UnknownOperationException',
+        404,
+        `No route for ${method} ${url.pathname}`,
+      ),
+    };
+  }
+  const input: Record<string, unknown> = {};
+  let parseError: SimError | undefined;
+  for (const [key, value] of url.searchParams) {
+    input[key] = key === 'maxResults' && /^\d+$/.test(value) ? Number(value) : value;
+  }
+  if (method === 'POST') {
+    const parsed = parseJsonObject(body);
+    if (parsed) Object.assign(input, parsed);
+    else parseError = badRequest('The request body is not a JSON object');
+  }
+  // The label goes last so a body member of the same name cannot redirect the operation.
+  if (labelled) {
+    try {
+      input[LABEL_NAME[route.collection]!] = decodeURIComponent(label);
+    } catch {
+      input[LABEL_NAME[route.collection]!] = label;
+      parseError = badRequest('The resource ARN is not correctly percent-encoded');
+    }
+  }
+  return { operation: route.operation, input, ...(parseError ? { parseError } : {}) };
+}
+
+/** Runs one operation against the state. */
+export function runMediaConnect(
+  operation: string,
+  input: Record<string, unknown>,
+  ctx: MediaConnectContext,
+): MediaConnectResult {
+  switch (operation) {
+    case 'ListOfferings': {
+      const page = pageOf(ctx.state.offerings, input, ctx, operation);
+      return { status: 200, body: { offerings: page.items, nextToken: page.nextToken } };
+    }
+    case 'DescribeOffering':
+      return { status: 200, body: { offering: findOffering(ctx.state, input.offeringArn) } };
+    case 'PurchaseOffering':
+      return { status: 201, body: { reservation: purchase(input, ctx) } };
+    case 'ListReservations': {
+      const page = pageOf(ctx.state.reservations, input, ctx, operation);
+      const reservations = page.items.map((r) => present(r, ctx.now));
+      return { status: 200, body: { reservations, nextToken: page.nextToken } };
+    }
+    case 'DescribeReservation': {
+      const arn = input.reservationArn;
+      const found = ctx.state.reservations.find((r) => r.reservationArn === arn);
+      if (!found) throw notFound(`Reservation ${String(arn)} not found`);
+      return { status: 200, body: { reservation: present(found, ctx.now) } };
+    }
+    default:
+      throw new SimError('UnknownOperationException', 404, `Unknown operation ${operation}`);
+  }
+}
+
+/** Whether a reservation is active: started, not yet ended, and not cancelled or expired. */
+export function isActiveReservation(reservation: McReservation, now: Date): boolean {
+  if (reservation.reservationState === 'CANCELED' || reservation.reservationState === 'EXPIRED') {
+    return false;
+  }
+  const start = parseSeconds(reservation.start);
+  const end = parseSeconds(reservation.end);
+  if (!start || !end) return false;
+  return start.getTime() <= now.getTime() && now.getTime() < end.getTime();
+}
+
+function purchase(input: Record<string, unknown>, ctx: MediaConnectContext): McReservation {
+  const { reservationName, start } = input;
+  if (typeof reservationName !== 'string' || reservationName === '') {
+    throw badRequest('reservationName is required');
+  }
+  if (typeof start !== 'string' || start === '') throw badRequest('start is required');
+  const startDate = parseSeconds(start);
+  if (!startDate) throw badRequest('start must be in the form YYYY-MM-DDTHH:mm:SSZ');
+  const offering = findOffering(ctx.state, input.offeringArn);
+  if (startDate < periodStart(ctx.now) || startDate.getTime() > ctx.now.getTime()) {
+    throw badRequest(
+      'start must be between the first day of the current month and the current time',
+    );
+  }
+  const active = ctx.state.reservations.find((r) => isActiveReservation(r, ctx.now));
+  if (active) {
+    throw badRequest(`The account already has an active reservation: ${active.reservationArn}`);
+  }
+  const reservation: McReservation = {
+    ...structuredClone(offering),
+    reservationArn: `${MEDIA_CONNECT_ARN_PREFIX}:reservation:${randomUUID()}:${reservationName}`,
+    reservationName,
+    reservationState: 'ACTIVE',
+    start,
+    end: formatSeconds(addMonths(startDate, offering.duration)),
+  };
+  ctx.state.reservations.push(reservation);
+  return reservation;
+}
+
+/** The reservation as listed: an ACTIVE one whose end has passed reads as EXPIRED. */
+function present(reservation: McReservation, now: Date): McReservation {
+  const end = parseSeconds(reservation.end);
+  if (reservation.reservationState === 'ACTIVE' && end && end.getTime() <= now.getTime()) {
+    return { ...reservation, reservationState: 'EXPIRED' };
+  }
+  return reservation;
+}
+
+function findOffering(state: MediaConnectState, arn: unknown) {
+  const offering = state.offerings.find((o) => o.offeringArn === arn);
+  if (!offering) throw notFound(`Offering ${String(arn)} not found`);
+  return offering;
+}
+
+function pageOf<T>(
+  items: readonly T[],
+  input: Record<string, unknown>,
+  ctx: MediaConnectContext,
+  operation: string,
+) {
+  const { maxResults, nextToken } = input;
+  if (
+    maxResults !== undefined &&
+    (typeof maxResults !== 'number' || maxResults < 1 || maxResults > 1000)
+  ) {
+    throw badRequest('maxResults must be an integer between 1 and 1000');
+  }
+  const size = typeof maxResults === 'number' ? maxResults : ctx.pageSize;
+  const token = typeof nextToken === 'string' ? nextToken : undefined;
+  const page = paginate(items, token, size, `mediaconnect.${operation}`);
+  if (!page) throw badRequest('Invalid nextToken');
+  return page;
+}
+
+function badRequest(message: string): SimError {
+  return new SimError('BadRequestException', 400, message);
+}
+
+function notFound(message: string): SimError {
+  return new SimError('NotFoundException', 404, message);
+}
