@@ -64,7 +64,11 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
       ? new SocketModeReceiver({
           appToken: config.slack.appToken!,
           logger: boltLogger,
-          installerOptions: { clientOptions },
+          // The socket client reconnects through apps.connections.open; unlike listener calls,
+          // that call must keep retrying, or one failed reconnect leaves the app deaf for good.
+          installerOptions: {
+            clientOptions: { ...clientOptions, retryConfig: SOCKET_RECONNECT_RETRIES },
+          },
         })
       : new HTTPReceiver({
           signingSecret: config.slack.signingSecret!,
@@ -92,10 +96,11 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   registerSlashCommand(app, { ...deps, logger: deps.logger });
   registerHome(app, { ...deps, logger: deps.logger });
 
+  const socket = mode === 'socket' ? watchSocket(receiver as SocketModeReceiver) : undefined;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-      return health(res, phase, mode);
+      return health(res, phase, mode, socket);
     }
     if (mode === 'http' && path === EVENTS_PATH && req.method === 'POST') {
       if (phase !== 'ready') return plain(res, 503, 'not accepting requests');
@@ -107,7 +112,19 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   server.keepAliveTimeout = 5_000;
   const port = await listen(server, config.port);
 
-  if (mode === 'socket') await (receiver as SocketModeReceiver).start();
+  if (mode === 'socket') {
+    try {
+      await (receiver as SocketModeReceiver).start();
+    } catch (e) {
+      server.close();
+      const code = (e as { data?: { error?: string } }).data?.error;
+      throw new Error(
+        code
+          ? `Slack refused the app-level token (apps.connections.open: ${code}); check SLACK_APP_TOKEN and its connections:write scope`
+          : `Socket Mode could not connect to Slack (${(e as Error).message})`,
+      );
+    }
+  }
   phase = 'ready';
   log.info({ port, mode }, 'slots-bot is ready');
 
@@ -118,7 +135,12 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
       log.info({ inFlight: inFlight.size }, 'stopping: no new requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (mode === 'socket') await (receiver as SocketModeReceiver).stop().catch(() => undefined);
+      // Bolt's receiver.stop() does not wait for the socket to close; the client's disconnect does.
+      if (mode === 'socket') {
+        await withTimeout((receiver as SocketModeReceiver).client.disconnect(), 5_000).catch(
+          (err: unknown) => log.warn({ err }, 'socket did not close cleanly'),
+        );
+      }
       const drained = await inFlight.drain(deps.drainTimeoutMs ?? 15_000);
       if (!drained) log.warn({ inFlight: inFlight.size }, 'stopped before in-flight work finished');
       server.closeAllConnections();
@@ -156,9 +178,49 @@ async function verifyBotToken(token: string, options: WebClientOptions): Promise
   return { botId: result.bot_id, botUserId: result.user_id, team: result.team };
 }
 
-function health(res: ServerResponse, phase: Phase, mode: string): void {
-  const body = JSON.stringify({ status: phase === 'ready' ? 'ok' : phase, mode });
-  res.writeHead(phase === 'ready' ? 200 : 503, {
+/** Retries for apps.connections.open: about ten minutes, then the health check says so. */
+const SOCKET_RECONNECT_RETRIES = {
+  retries: 20,
+  factor: 1.5,
+  minTimeout: 1_000,
+  maxTimeout: 30_000,
+};
+
+/** A reconnect takes Slack's client about 5 s; only a longer outage makes the app unhealthy. */
+const SOCKET_DOWN_GRACE_MS = 60_000;
+
+interface SocketWatch {
+  /** Milliseconds the socket has been down, 0 while connected. */
+  downForMs(): number;
+}
+
+function watchSocket(receiver: SocketModeReceiver): SocketWatch {
+  let downSince: number | undefined = Date.now();
+  receiver.client.on('connected', () => {
+    downSince = undefined;
+  });
+  const down = () => {
+    downSince ??= Date.now();
+  };
+  receiver.client.on('reconnecting', down);
+  receiver.client.on('disconnected', down);
+  return { downForMs: () => (downSince === undefined ? 0 : Date.now() - downSince) };
+}
+
+function health(
+  res: ServerResponse,
+  phase: Phase,
+  mode: string,
+  socket: SocketWatch | undefined,
+): void {
+  const downFor = socket?.downForMs() ?? 0;
+  const healthy = phase === 'ready' && downFor < SOCKET_DOWN_GRACE_MS;
+  const body = JSON.stringify({
+    status: phase === 'ready' ? (healthy ? 'ok' : 'disconnected') : phase,
+    mode,
+    ...(socket && { socket: downFor === 0 ? 'connected' : 'reconnecting' }),
+  });
+  res.writeHead(healthy ? 200 : 503, {
     'content-type': 'application/json',
     'cache-control': 'no-store',
   });
@@ -168,6 +230,14 @@ function health(res: ServerResponse, phase: Phase, mode: string): void {
 function plain(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain' });
   res.end(text);
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function listen(server: Server, port: number): Promise<number> {

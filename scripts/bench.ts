@@ -1,0 +1,657 @@
+/**
+ * `npm run bench`: measures the built bot as a real process, on loopback only.
+ *
+ *   1. start-up: spawn `node dist/main.js` until `GET /healthz` answers 200 (several times);
+ *   2. ack latency of signed `/slots help` (answered in the ack) and `/slots status` (acked at
+ *      once, answered on the response_url), sequential and in concurrent bursts;
+ *   3. status latency with hundreds of offerings (`largeSeed`), at the simulator's default page
+ *      size and at a bigger one: from sending the command to the answer on the response_url;
+ *   4. RSS of the bot after start-up and after the load.
+ *
+ * Prints a table, then one JSON line with every number, and exits 1 if a budget is exceeded or a
+ * check fails. The bot talks to a fake Slack and the AWS simulator, both in this process.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultSeed, largeSeed, type Simulator, startSimulator } from '../src/sim/index.js';
+import { limitViolations, type SlackMessage } from '../src/slack/views/message.js';
+import { type FakeSlack, startFakeSlack } from '../test/helpers/fake-slack.js';
+import { BOT_TOKEN, blockText } from '../test/helpers/harness.js';
+import { SIGNING_SECRET, sendSlashCommand } from '../test/helpers/slack-requests.js';
+import {
+  type BotProcess,
+  cpuMsOf,
+  freePort,
+  killAllBots,
+  type Memory,
+  memoryOf,
+  sleep,
+  spawnBot,
+} from './bench-bot.js';
+
+// ---------------------------------------------------------------------------------------------
+// What is run, and the budgets.
+
+const PLAN = {
+  startupRuns: 5,
+  sequential: 300,
+  bursts: 10,
+  burstSize: 20,
+  offerings: 500,
+  statusRuns: 20,
+  bigPageSize: 100,
+  /** Concurrent `/slots status` with 500 offerings at the default page size. */
+  heavyBurst: 20,
+  /** Added to every simulator answer in a short extra run: a stand-in for AWS's round trip. */
+  awsDelayMs: 20,
+  delayedRuns: 3,
+} as const;
+
+const BUDGET = {
+  ackP99Ms: 1_000,
+  statusP95Ms: 3_000,
+  startupMedianMs: 5_000,
+  rssAfterLoadMb: 300,
+  blocks: 50,
+} as const;
+
+/** Hard stop for the whole run: children are killed and the run fails. */
+const WATCHDOG_MS = 180_000;
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MAIN_JS = join(ROOT, 'dist', 'main.js');
+
+// ---------------------------------------------------------------------------------------------
+// Numbers.
+
+interface Summary {
+  readonly n: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** Nearest-rank percentiles, rounded to 0.1 ms. */
+function summarize(values: readonly number[]): Summary {
+  const s = [...values].sort((a, b) => a - b);
+  const r = (x: number | undefined) => (x === undefined ? Number.NaN : Math.round(x * 10) / 10);
+  const q = (p: number) =>
+    r(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]);
+  const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : Number.NaN;
+  return {
+    n: s.length,
+    p50: q(50),
+    p95: q(95),
+    p99: q(99),
+    max: r(s[s.length - 1]),
+    mean: r(mean),
+  };
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+interface Check {
+  readonly what: string;
+  readonly value: string;
+  readonly limit: string;
+  readonly ok: boolean;
+}
+
+const checks: Check[] = [];
+function check(what: string, value: number | string, limit: string, ok: boolean): void {
+  checks.push({
+    what,
+    value: typeof value === 'number' ? String(round1(value)) : value,
+    limit,
+    ok,
+  });
+}
+
+function withTimeout<T>(what: string, work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Talking to the bot.
+
+interface Sent {
+  readonly id: string;
+  readonly sentAt: number;
+  readonly status: number;
+  readonly ackMs: number;
+  readonly ackBody: unknown;
+}
+
+let seq = 0;
+
+async function slash(bot: BotProcess, slack: FakeSlack, text: string): Promise<Sent> {
+  seq += 1;
+  const id = `bench-${seq}`;
+  const sentAt = Date.now();
+  const res = await withTimeout(
+    `/slots ${text}`,
+    sendSlashCommand(bot.eventsUrl, { text, responseUrl: slack.responseUrl(id) }),
+    10_000,
+  );
+  return { id, sentAt, status: res.status, ackMs: res.elapsedMs, ackBody: res.json };
+}
+
+/** Waits until every command in `sent` has its answer; returns answer latencies (ms). */
+async function answersTo(slack: FakeSlack, sent: readonly Sent[], timeoutMs: number) {
+  const wanted = new Map(sent.map((s) => [s.id, s]));
+  const found = new Map<string, { at: number; body: Record<string, unknown> }>();
+  let scanned = 0;
+  await slack.waitFor(
+    `${sent.length} answers on response_url`,
+    () => {
+      for (; scanned < slack.responses.length; scanned++) {
+        const r = slack.responses[scanned]!;
+        if (wanted.has(r.id) && !found.has(r.id)) found.set(r.id, { at: r.at, body: r.body });
+      }
+      return found.size >= wanted.size;
+    },
+    timeoutMs,
+  );
+  return sent.map((s) => {
+    const answer = found.get(s.id)!;
+    return { latencyMs: answer.at - s.sentAt, body: answer.body };
+  });
+}
+
+function isHelpAck(body: unknown): boolean {
+  const b = body as { blocks?: unknown } | undefined;
+  return Array.isArray(b?.blocks) && b.blocks.length > 0;
+}
+
+interface AckResult {
+  readonly acks: Summary;
+  /** Non-200 acks, help acks without blocks, status answers that report a failure. */
+  readonly failures: number;
+  /** Answer latencies on the response_url (status only). */
+  readonly answers?: Summary;
+}
+
+/** An answer that reports a failure instead of the status (fast, but not what is measured). */
+function degraded(body: Record<string, unknown>): boolean {
+  return /could not be read|went wrong/i.test(`${String(body.text ?? '')}\n${blockText(body)}`);
+}
+
+async function sequentialAcks(
+  bot: BotProcess,
+  slack: FakeSlack,
+  text: 'help' | 'status',
+  count: number,
+): Promise<AckResult> {
+  const sent: Sent[] = [];
+  for (let i = 0; i < count; i++) sent.push(await slash(bot, slack, text));
+  return finishAcks(slack, text, sent);
+}
+
+async function burstAcks(
+  bot: BotProcess,
+  slack: FakeSlack,
+  text: 'help' | 'status',
+  bursts: number,
+  size: number,
+): Promise<AckResult> {
+  const sent: Sent[] = [];
+  for (let b = 0; b < bursts; b++) {
+    sent.push(...(await Promise.all(Array.from({ length: size }, () => slash(bot, slack, text)))));
+    await sleep(20);
+  }
+  return finishAcks(slack, text, sent);
+}
+
+async function finishAcks(slack: FakeSlack, text: string, sent: Sent[]): Promise<AckResult> {
+  let failures = sent.filter(
+    (s) => s.status !== 200 || (text === 'help' && !isHelpAck(s.ackBody)),
+  ).length;
+  const acks = summarize(sent.map((s) => s.ackMs));
+  if (text !== 'status') return { acks, failures };
+  // Every status must also be answered, and properly, before the next phase starts.
+  const answers = await answersTo(slack, sent, 30_000);
+  failures += answers.filter((a) => degraded(a.body)).length;
+  return { acks, failures, answers: summarize(answers.map((a) => a.latencyMs)) };
+}
+
+interface StatusResult {
+  readonly pageSize: number;
+  readonly latency: Summary;
+  readonly acks: Summary;
+  readonly awsCallsPerStatus: number;
+  /** CPU the bot process spent per status (10 ms ticks, averaged). */
+  readonly botCpuMsPerStatus: number | null;
+  /** CPU this process (simulator, fake Slack, client) spent per status. */
+  readonly benchCpuMsPerStatus: number;
+  readonly maxBlocks: number;
+  readonly maxTextChars: number;
+  readonly problems: string[];
+}
+
+/** `runs` sequential `/slots status` with `sim` holding the large seed. */
+async function statusLatency(
+  bot: BotProcess,
+  slack: FakeSlack,
+  sim: Simulator,
+  pageSize: number,
+  runs: number,
+): Promise<StatusResult> {
+  const latencies: number[] = [];
+  const acks: number[] = [];
+  const problems = new Set<string>();
+  let maxBlocks = 0;
+  let maxTextChars = 0;
+  const callsBefore = sim.calls.length;
+  const botCpuBefore = cpuMsOf(bot.pid);
+  const benchCpuBefore = process.cpuUsage();
+  for (let i = 0; i < runs; i++) {
+    const sent = await slash(bot, slack, 'status');
+    if (sent.status !== 200) problems.add(`ack status ${sent.status}`);
+    acks.push(sent.ackMs);
+    const [answer] = await answersTo(slack, [sent], 30_000);
+    latencies.push(answer!.latencyMs);
+    const body = answer!.body;
+    const blocks = Array.isArray(body.blocks) ? body.blocks : [];
+    maxBlocks = Math.max(maxBlocks, blocks.length);
+    const message = { text: String(body.text ?? ''), blocks } as SlackMessage;
+    for (const p of limitViolations(message)) problems.add(p);
+    const text = blockText(body);
+    maxTextChars = Math.max(maxTextChars, text.length);
+    if (degraded(body)) problems.add('the answer reports a failure');
+    // Both lists are longer than fits: the answer must say how many of each were left out.
+    for (const noun of ['Device Farm offerings', 'MediaConnect reservations']) {
+      if (!new RegExp(`\\d+ more ${noun} not shown`).test(text)) {
+        problems.add(`no "N more ${noun} not shown" note`);
+      }
+    }
+  }
+  const botCpuAfter = cpuMsOf(bot.pid);
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  return {
+    pageSize,
+    latency: summarize(latencies),
+    acks: summarize(acks),
+    awsCallsPerStatus: Math.round((sim.calls.length - callsBefore) / runs),
+    botCpuMsPerStatus:
+      botCpuBefore !== undefined && botCpuAfter !== undefined
+        ? round1((botCpuAfter - botCpuBefore) / runs)
+        : null,
+    benchCpuMsPerStatus: round1((benchCpu.user + benchCpu.system) / 1000 / runs),
+    maxBlocks,
+    maxTextChars,
+    problems: [...problems],
+  };
+}
+
+/** `size` concurrent `/slots status` with 500 offerings: acks while the bot is busy paging. */
+async function heavyBurst(bot: BotProcess, slack: FakeSlack, size: number) {
+  const started = Date.now();
+  const sent = await Promise.all(Array.from({ length: size }, () => slash(bot, slack, 'status')));
+  const answers = await answersTo(slack, sent, 60_000);
+  return {
+    size,
+    failures:
+      sent.filter((s) => s.status !== 200).length + answers.filter((a) => degraded(a.body)).length,
+    acks: summarize(sent.map((s) => s.ackMs)),
+    answers: summarize(answers.map((a) => a.latencyMs)),
+    allAnsweredMs: Math.max(...answers.map((a, i) => sent[i]!.sentAt + a.latencyMs)) - started,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run.
+
+function build(): number {
+  const started = performance.now();
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const out = spawnSync(npm, ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (out.status !== 0) {
+    throw new Error(
+      `npm run build failed (${out.status ?? out.signal}):\n${out.stdout}${out.stderr}`,
+    );
+  }
+  return performance.now() - started;
+}
+
+function botEnv(workDir: string, port: number, slack: FakeSlack, sim: Simulator) {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    // Nothing of the user's: no ~/.aws files, no profile, no instance metadata.
+    HOME: workDir,
+    AWS_CONFIG_FILE: join(workDir, 'aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: String(port),
+    SLOTS_CHANNEL: 'C0SLOTS',
+    SLOTS_APPROVERS: 'U0BOB',
+    LOG_LEVEL: 'warn',
+    AWS_ENDPOINT_URL_DEVICE_FARM: sim.url,
+    AWS_ENDPOINT_URL_MEDIACONNECT: sim.url,
+    AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH0',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
+    AWS_REGION: 'us-west-2',
+  };
+}
+
+async function main(): Promise<number> {
+  const runStarted = performance.now();
+  log('building (npm run build)…');
+  const buildMs = build();
+
+  const now = new Date();
+  const workDir = mkdtempSync(join(tmpdir(), 'slots-bench-'));
+  const closers: (() => Promise<unknown>)[] = [];
+  const bots: BotProcess[] = [];
+  const slack = await startFakeSlack();
+  closers.push(() => slack.close());
+  const launch = async (sim: Simulator) => {
+    const bot = await spawnBot({
+      mainJs: MAIN_JS,
+      cwd: workDir,
+      env: botEnv(workDir, await freePort(), slack, sim),
+    });
+    bots.push(bot);
+    return bot;
+  };
+
+  try {
+    // The simulator's default page size (3) for start-up and acks; reseeded large for phase 3.
+    const sim = await startSimulator({ seed: defaultSeed(now) });
+    closers.push(() => sim.close());
+    const bigSim = await startSimulator({
+      seed: largeSeed(now, PLAN.offerings),
+      pageSize: PLAN.bigPageSize,
+    });
+    closers.push(() => bigSim.close());
+
+    // 1. Start-up, each run alone; the last process stays up for the load.
+    log(`start-up × ${PLAN.startupRuns}…`);
+    const startups: number[] = [];
+    let last: BotProcess | undefined;
+    for (let i = 0; i < PLAN.startupRuns; i++) {
+      last = await launch(sim);
+      startups.push(last.startupMs);
+      if (i < PLAN.startupRuns - 1) await last.stop();
+    }
+    const bot = last!;
+    await sleep(200);
+    const memStart = memoryOf(bot.pid);
+
+    // 2. Acks, default seed.
+    log(`acks: ${PLAN.sequential} sequential and ${PLAN.bursts} bursts of ${PLAN.burstSize}…`);
+    const acks = {
+      helpSequential: await sequentialAcks(bot, slack, 'help', PLAN.sequential),
+      statusSequential: await sequentialAcks(bot, slack, 'status', PLAN.sequential),
+      helpBurst: await burstAcks(bot, slack, 'help', PLAN.bursts, PLAN.burstSize),
+      statusBurst: await burstAcks(bot, slack, 'status', PLAN.bursts, PLAN.burstSize),
+    };
+    const memAcks = memoryOf(bot.pid);
+
+    // 3. Status with 500 offerings and 500 reservations, default page size.
+    sim.reset(largeSeed(now, PLAN.offerings));
+    log(`status with ${PLAN.offerings} offerings, default page size × ${PLAN.statusRuns}…`);
+    const statusDefault = await statusLatency(bot, slack, sim, 3, PLAN.statusRuns);
+    log(`${PLAN.heavyBurst} concurrent status with ${PLAN.offerings} offerings…`);
+    const heavy = await heavyBurst(bot, slack, PLAN.heavyBurst);
+    // Not budgeted: what the page count costs once every AWS call has a real round trip.
+    log(`… and with ${PLAN.awsDelayMs} ms added to every AWS call × ${PLAN.delayedRuns}…`);
+    sim.setGlobalDelay(PLAN.awsDelayMs);
+    const delayedDefault = await statusLatency(bot, slack, sim, 3, PLAN.delayedRuns);
+    sim.setGlobalDelay(0);
+    await sleep(200);
+    const memLoad = memoryOf(bot.pid);
+    const botExit = await bot.stop();
+
+    // 3b. The same with bigger pages (a fresh process against a simulator with pageSize 100).
+    log(
+      `status with ${PLAN.offerings} offerings, page size ${PLAN.bigPageSize} × ${PLAN.statusRuns}…`,
+    );
+    const big = await launch(bigSim);
+    const statusBig = await statusLatency(big, slack, bigSim, PLAN.bigPageSize, PLAN.statusRuns);
+    bigSim.setGlobalDelay(PLAN.awsDelayMs);
+    const delayedBig = await statusLatency(big, slack, bigSim, PLAN.bigPageSize, PLAN.delayedRuns);
+    bigSim.setGlobalDelay(0);
+    const memBig = memoryOf(big.pid);
+    const bigExit = await big.stop();
+
+    // Budgets and checks.
+    const startup = summarize(startups);
+    check(
+      'start-up median',
+      startup.p50,
+      `< ${BUDGET.startupMedianMs} ms`,
+      startup.p50 < BUDGET.startupMedianMs,
+    );
+    for (const [key, r] of Object.entries(acks)) {
+      const name = ACK_LABEL[key as keyof typeof acks];
+      check(
+        `ack p99, ${name}`,
+        r.acks.p99,
+        `< ${BUDGET.ackP99Ms} ms`,
+        r.acks.p99 < BUDGET.ackP99Ms,
+      );
+      check(`failed or degraded, ${name}`, r.failures, '0', r.failures === 0);
+    }
+    check(
+      `status p95, ${PLAN.offerings} offerings, page 3`,
+      statusDefault.latency.p95,
+      `< ${BUDGET.statusP95Ms} ms`,
+      statusDefault.latency.p95 < BUDGET.statusP95Ms,
+    );
+    for (const s of [statusDefault, statusBig]) {
+      check(
+        `status blocks, page ${s.pageSize}`,
+        s.maxBlocks,
+        `≤ ${BUDGET.blocks}`,
+        s.maxBlocks <= BUDGET.blocks,
+      );
+    }
+    const answered: [string, StatusResult][] = [
+      ['page 3', statusDefault],
+      [`page ${PLAN.bigPageSize}`, statusBig],
+      [`page 3, +${PLAN.awsDelayMs} ms`, delayedDefault],
+      [`page ${PLAN.bigPageSize}, +${PLAN.awsDelayMs} ms`, delayedBig],
+    ];
+    for (const [label, s] of answered) {
+      check(
+        `status answer problems, ${label}`,
+        s.problems.length ? s.problems.join('; ') : 'none',
+        'none',
+        s.problems.length === 0,
+      );
+    }
+    check(
+      `ack p99, ${PLAN.heavyBurst} concurrent status (500)`,
+      heavy.acks.p99,
+      `< ${BUDGET.ackP99Ms} ms`,
+      heavy.acks.p99 < BUDGET.ackP99Ms,
+    );
+    check(`failed or degraded, concurrent status (500)`, heavy.failures, '0', heavy.failures === 0);
+    check(
+      'RSS after load',
+      memLoad ? memLoad.rssMb : 'unavailable (no /proc)',
+      `< ${BUDGET.rssAfterLoadMb} MB`,
+      !memLoad || memLoad.rssMb < BUDGET.rssAfterLoadMb,
+    );
+    check(
+      'bot exits on SIGTERM',
+      `${botExit}, ${bigExit}`,
+      'exit 0',
+      botExit === 'exit 0' && bigExit === 'exit 0',
+    );
+
+    const result = {
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: availableParallelism(),
+      buildMs: round1(buildMs),
+      startupMs: { ...startup, runs: startups.map(round1) },
+      ackMs: {
+        burstSize: PLAN.burstSize,
+        helpSequential: acks.helpSequential.acks,
+        statusSequential: acks.statusSequential.acks,
+        helpBurst: acks.helpBurst.acks,
+        statusBurst: acks.statusBurst.acks,
+      },
+      answerDefaultSeedMs: {
+        sequential: acks.statusSequential.answers,
+        burst: acks.statusBurst.answers,
+      },
+      status500: {
+        offerings: PLAN.offerings,
+        defaultPage: statusDefault,
+        bigPage: statusBig,
+        concurrent: heavy,
+        awsDelayMs: PLAN.awsDelayMs,
+        defaultPageDelayed: delayedDefault,
+        bigPageDelayed: delayedBig,
+      },
+      memoryMb: {
+        afterStartup: roundMem(memStart),
+        afterAcks: roundMem(memAcks),
+        afterLoad: roundMem(memLoad),
+        bigPageProcessAfterLoad: roundMem(memBig),
+      },
+      budgets: BUDGET,
+      failed: checks.filter((c) => !c.ok).map((c) => c.what),
+      ok: checks.every((c) => c.ok),
+      wallMs: round1(performance.now() - runStarted),
+    };
+    const rows: [string, Summary][] = [
+      ['start-up: spawn → /healthz 200', startup],
+      ['ack /slots help, sequential', acks.helpSequential.acks],
+      ['ack /slots status, sequential', acks.statusSequential.acks],
+      [`ack /slots help, bursts of ${PLAN.burstSize}`, acks.helpBurst.acks],
+      [`ack /slots status, bursts of ${PLAN.burstSize}`, acks.statusBurst.acks],
+      ['status answer, default seed, sequential', acks.statusSequential.answers!],
+      [`status answer, default seed, bursts of ${PLAN.burstSize}`, acks.statusBurst.answers!],
+      [`status answer, ${PLAN.offerings} offerings, page 3`, statusDefault.latency],
+      [`status answer, ${PLAN.offerings} offerings, page ${PLAN.bigPageSize}`, statusBig.latency],
+      [`  ack of those, page 3`, statusDefault.acks],
+      [`${heavy.size} concurrent status (${PLAN.offerings}, page 3): ack`, heavy.acks],
+      [`${heavy.size} concurrent status (${PLAN.offerings}, page 3): answer`, heavy.answers],
+      [
+        `status, ${PLAN.offerings}, page 3, +${PLAN.awsDelayMs} ms/AWS call`,
+        delayedDefault.latency,
+      ],
+      [
+        `status, ${PLAN.offerings}, page ${PLAN.bigPageSize}, +${PLAN.awsDelayMs} ms/AWS call`,
+        delayedBig.latency,
+      ],
+    ];
+    const notes = [
+      `start-up runs (ms): ${startups.map((x) => Math.round(x)).join(', ')}`,
+      `AWS calls per status with ${PLAN.offerings} offerings: ${statusDefault.awsCallsPerStatus} at page 3, ${statusBig.awsCallsPerStatus} at page ${PLAN.bigPageSize}`,
+      `CPU per status with ${PLAN.offerings} offerings (bot / simulator+fake Slack): page 3 ${statusDefault.botCpuMsPerStatus} / ${statusDefault.benchCpuMsPerStatus} ms, page ${PLAN.bigPageSize} ${statusBig.botCpuMsPerStatus} / ${statusBig.benchCpuMsPerStatus} ms`,
+      `status answer size: ${statusDefault.maxBlocks} blocks, ${statusDefault.maxTextChars} characters of text`,
+      `${heavy.size} concurrent status with ${PLAN.offerings} offerings: all answered after ${heavy.allAnsweredMs} ms`,
+      `RSS MB (peak): after start-up ${memText(memStart)}, after acks ${memText(memAcks)}, after load ${memText(memLoad)}; page-${PLAN.bigPageSize} process after its load ${memText(memBig)}`,
+    ];
+    report(result, rows, notes);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.ok ? 0 : 1;
+  } finally {
+    await Promise.all(bots.map((b) => b.stop(3_000)));
+    killAllBots();
+    await Promise.all(closers.map((close) => close().catch(() => undefined)));
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+const ACK_LABEL = {
+  helpSequential: '/slots help, sequential',
+  statusSequential: '/slots status, sequential',
+  helpBurst: `/slots help, bursts of ${PLAN.burstSize}`,
+  statusBurst: `/slots status, bursts of ${PLAN.burstSize}`,
+} as const;
+
+function roundMem(m: Memory | undefined) {
+  return m ? { rss: round1(m.rssMb), peakRss: round1(m.peakRssMb) } : null;
+}
+
+function memText(m: Memory | undefined): string {
+  return m ? `${Math.round(m.rssMb)} (${Math.round(m.peakRssMb)})` : 'n/a';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n');
+}
+
+function report(
+  result: { node: string; cpus: number; buildMs: number; wallMs: number },
+  rows: [string, Summary][],
+  notes: string[],
+): void {
+  const out = [
+    `slots-bot bench: node ${result.node}, ${result.cpus} CPUs, build ${Math.round(result.buildMs)} ms, run ${Math.round(result.wallMs / 1000)} s`,
+    '',
+    table(
+      ['latency (ms)', 'n', 'p50', 'p95', 'p99', 'max'],
+      rows.map(([name, s]) => [name, s.n, s.p50, s.p95, s.p99, s.max]),
+    ),
+    '',
+    ...notes,
+    '',
+    table(
+      ['budget or check', 'value', 'limit', 'ok'],
+      checks.map((c) => [c.what, c.value, c.limit, c.ok ? 'ok' : 'FAIL']),
+    ),
+    '',
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const watchdog = setTimeout(() => {
+  log(`the run took longer than ${WATCHDOG_MS / 1000} s: stopping`);
+  killAllBots();
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllBots();
+    process.exit(130);
+  });
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return 1;
+  })
+  .then((code) => {
+    clearTimeout(watchdog);
+    killAllBots();
+    process.exitCode = code;
+    // Anything still holding the event loop (a stray keep-alive socket) must not hang the run.
+    setTimeout(() => process.exit(code), 2_000).unref();
+  });
