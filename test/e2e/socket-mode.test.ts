@@ -48,17 +48,8 @@ function running(): { sim: Simulator; slack: FakeSlack; sm: FakeSocketMode; app:
   return { sim, slack, sm, app };
 }
 
-async function answerTo(responseUrl: string, timeoutMs = 5_000) {
-  const { slack } = running();
-  const posts = await slack.waitFor(
-    `an answer on ${responseUrl}`,
-    () => {
-      const p = slack.responsesTo(responseUrl);
-      return p.length > 0 && p;
-    },
-    timeoutMs,
-  );
-  return posts[0]!.body;
+function answerTo(responseUrl: string, timeoutMs = 5_000) {
+  return running().slack.answerTo(responseUrl, timeoutMs);
 }
 
 beforeAll(async () => {

@@ -38,6 +38,8 @@ export interface FakeSlack {
   responseUrl(id?: string): string;
   callsTo(method: string): WebApiCall[];
   responsesTo(url: string): ResponseUrlPost[];
+  /** Waits for the first message posted to a `response_url` and returns its body. */
+  answerTo(url: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   handle(method: string, handler: Handler): void;
   fail(method: string, fault: WebApiFault): void;
   clearFaults(): void;
@@ -109,15 +111,27 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   );
   const base = `http://127.0.0.1:${port}`;
 
+  const responsesTo = (responseUrl: string) => {
+    const id = decodeURIComponent(responseUrl.split('/response/')[1] ?? '');
+    return responses.filter((r) => r.id === id);
+  };
   return {
     apiUrl: `${base}/api/`,
     calls,
     responses,
     responseUrl: (id = randomUUID()) => `${base}/response/${encodeURIComponent(id)}`,
     callsTo: (method) => calls.filter((c) => c.method === method),
-    responsesTo: (responseUrl) => {
-      const id = decodeURIComponent(responseUrl.split('/response/')[1] ?? '');
-      return responses.filter((r) => r.id === id);
+    responsesTo,
+    answerTo: async (responseUrl, timeoutMs = 5_000) => {
+      const posts = await waitFor(
+        `an answer on ${responseUrl}`,
+        () => {
+          const p = responsesTo(responseUrl);
+          return p.length > 0 && p;
+        },
+        timeoutMs,
+      );
+      return posts[0]!.body;
     },
     handle: (method, handler) => void handlers.set(method, handler),
     fail: (method, fault) => void faults.set(method, { ...fault }),

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type FakeSlack, waitFor } from './fake-slack.js';
+import { type SlashCommandFields, slashCommandPayload } from './slack-requests.js';
 
 export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
 
@@ -44,14 +45,7 @@ export interface SentEnvelope {
   readonly sentAt: number;
 }
 
-export interface SlashCommandEnvelopeFields {
-  readonly text: string;
-  readonly responseUrl: string;
-  readonly userId?: string;
-  readonly channelId?: string;
-  readonly command?: string;
-  readonly triggerId?: string;
-}
+export type SlashCommandEnvelopeFields = SlashCommandFields;
 
 export interface FakeSocketMode {
   /** Tickets issued by `apps.connections.open`, in order. */
@@ -186,22 +180,7 @@ export async function startFakeSocketMode(
       );
     },
     send,
-    sendSlashCommand: (f) =>
-      send('slash_commands', {
-        token: 'legacy-verification-token',
-        team_id: 'T1',
-        team_domain: 'test',
-        channel_id: f.channelId ?? 'C0SLOTS',
-        channel_name: 'slots',
-        user_id: f.userId ?? 'U0ALICE',
-        user_name: 'alice',
-        command: f.command ?? '/slots',
-        text: f.text,
-        api_app_id: 'A1',
-        is_enterprise_install: 'false',
-        response_url: f.responseUrl,
-        trigger_id: f.triggerId ?? '1.2.3',
-      }),
+    sendSlashCommand: (f) => send('slash_commands', slashCommandPayload(f)),
     ackFor: (id) => acks.find((a) => a.envelope_id === id),
     waitForAck: (id, timeoutMs = 5_000) =>
       waitFor(`the ack of envelope ${id}`, () => acks.find((a) => a.envelope_id === id), timeoutMs),

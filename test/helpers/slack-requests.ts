@@ -59,8 +59,9 @@ export interface SlashCommandFields {
   readonly triggerId?: string;
 }
 
-export function slashCommandBody(f: SlashCommandFields): string {
-  return new URLSearchParams({
+/** The fields Slack sends for a slash command, as a flat record. */
+export function slashCommandPayload(f: SlashCommandFields): Record<string, string> {
+  return {
     token: 'legacy-verification-token',
     team_id: 'T1',
     team_domain: 'test',
@@ -74,7 +75,11 @@ export function slashCommandBody(f: SlashCommandFields): string {
     is_enterprise_install: 'false',
     response_url: f.responseUrl,
     trigger_id: f.triggerId ?? '1.2.3',
-  }).toString();
+  };
+}
+
+export function slashCommandBody(f: SlashCommandFields): string {
+  return new URLSearchParams(slashCommandPayload(f)).toString();
 }
 
 export function sendSlashCommand(
