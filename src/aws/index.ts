@@ -24,7 +24,16 @@ export * from './types.js';
 
 export interface CapacityServicesOptions {
   readonly logger?: { warn(obj: object, msg: string): void };
+  /** Items per MediaConnect page (tests use small pages to walk `nextToken`). */
+  readonly mediaConnectPageSize?: number;
 }
+
+/**
+ * MediaConnect pages hold 10 to 20 items unless asked for more (up to 1000); each page is a round
+ * trip, so a large page keeps `/slots status` fast on accounts with hundreds of reservations.
+ * Device Farm offers no page size: AWS decides.
+ */
+export const MEDIA_CONNECT_PAGE_SIZE = 100;
 
 /** The read side of both services, over the read clients. */
 export function createCapacityServices(
@@ -34,6 +43,10 @@ export function createCapacityServices(
   const { logger } = options;
   return {
     devicefarm: createDeviceFarmOfferings({ client: clients.devicefarm.read, logger }),
-    mediaconnect: createMediaConnectOfferings({ client: clients.mediaconnect.read, logger }),
+    mediaconnect: createMediaConnectOfferings({
+      client: clients.mediaconnect.read,
+      logger,
+      pageSize: options.mediaConnectPageSize ?? MEDIA_CONNECT_PAGE_SIZE,
+    }),
   };
 }

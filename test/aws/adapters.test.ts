@@ -5,7 +5,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AwsErrorCode, AwsOutcome } from '../../src/aws/errors.js';
 import { AwsError } from '../../src/aws/errors.js';
-import { type AwsClients, createAwsClients, createCapacityServices } from '../../src/aws/index.js';
+import {
+  type AwsClients,
+  createAwsClients,
+  createCapacityServices,
+  MEDIA_CONNECT_PAGE_SIZE,
+} from '../../src/aws/index.js';
 import type { CapacityServices, ServiceName } from '../../src/aws/types.js';
 import { formatMoney, money, times } from '../../src/domain/money.js';
 import {
@@ -60,7 +65,7 @@ beforeEach(() => {
   sim.reset();
   // Fresh clients per test: the SDK's retry quota is per client and fault tests spend it.
   clients = createAwsClients({ region: 'us-west-2' });
-  aws = createCapacityServices(clients);
+  aws = createCapacityServices(clients, { mediaConnectPageSize: 1 });
 });
 
 afterEach(() => clients.destroy());
@@ -238,6 +243,15 @@ describe('MediaConnect adapter', () => {
     ]);
     expect(offerings).toHaveLength(25);
     expect(reservations).toHaveLength(25);
+  });
+
+  it('asks for large pages by default, so hundreds of reservations take a few round trips', async () => {
+    sim.reset(largeSeed(now, 250));
+    const reservations = await createCapacityServices(clients).mediaconnect.listReservations();
+    expect(reservations).toHaveLength(250);
+    const calls = sim.callsTo('ListReservations', 'mediaconnect');
+    expect(calls).toHaveLength(3);
+    expect(Number(calls[0]!.input.maxResults)).toBe(MEDIA_CONNECT_PAGE_SIZE);
   });
 });
 
