@@ -18,13 +18,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultSeed, largeSeed, type Simulator, startSimulator } from '../src/sim/index.js';
 import { limitViolations, type SlackMessage } from '../src/slack/views/message.js';
+import { blockText } from '../test/helpers/blocks.js';
+import { botProcessEnv, freePort } from '../test/helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../test/helpers/fake-slack.js';
-import { BOT_TOKEN, blockText } from '../test/helpers/harness.js';
-import { SIGNING_SECRET, sendSlashCommand } from '../test/helpers/slack-requests.js';
+import { sendSlashCommand } from '../test/helpers/slack-requests.js';
 import {
   type BotProcess,
   cpuMsOf,
-  freePort,
   killAllBots,
   type Memory,
   memoryOf,
@@ -326,29 +326,6 @@ function build(): number {
   return performance.now() - started;
 }
 
-function botEnv(workDir: string, port: number, slack: FakeSlack, sim: Simulator) {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    // Nothing of the user's: no ~/.aws files, no profile, no instance metadata.
-    HOME: workDir,
-    AWS_CONFIG_FILE: join(workDir, 'aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: String(port),
-    SLOTS_CHANNEL: 'C0SLOTS',
-    SLOTS_APPROVERS: 'U0BOB',
-    LOG_LEVEL: 'warn',
-    AWS_ENDPOINT_URL_DEVICE_FARM: sim.url,
-    AWS_ENDPOINT_URL_MEDIACONNECT: sim.url,
-    AWS_ACCESS_KEY_ID: 'AKIABENCHBENCHBENCH0',
-    AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
-    AWS_REGION: 'us-west-2',
-  };
-}
-
 async function main(): Promise<number> {
   const runStarted = performance.now();
   log('building (npm run build)…');
@@ -364,7 +341,7 @@ async function main(): Promise<number> {
     const bot = await spawnBot({
       mainJs: MAIN_JS,
       cwd: workDir,
-      env: botEnv(workDir, await freePort(), slack, sim),
+      env: botProcessEnv({ workDir, port: await freePort(), slack, sim, logLevel: 'warn' }),
     });
     bots.push(bot);
     return bot;

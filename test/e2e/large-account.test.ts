@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { largeSeed } from '../../src/sim/index.js';
-import { blockText, type Harness, startHarness } from '../helpers/harness.js';
+import { blockText } from '../helpers/blocks.js';
+import { type Harness, startHarness } from '../helpers/harness.js';
 import { sendEvent } from '../helpers/slack-requests.js';
 
 const COUNT = 500;

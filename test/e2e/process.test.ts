@@ -4,14 +4,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSeed, type Simulator, startSimulator } from '../../src/sim/index.js';
+import { blockText } from '../helpers/blocks.js';
+import { botProcessEnv, freePort, PROCESS_AWS_SECRET } from '../helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack, waitFor } from '../helpers/fake-slack.js';
-import { BOT_TOKEN, blockText, FIXED_NOW } from '../helpers/harness.js';
+import { BOT_TOKEN, FIXED_NOW } from '../helpers/harness.js';
 import { SIGNING_SECRET, sendSlashCommand } from '../helpers/slack-requests.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -45,15 +46,6 @@ function runBot(env: Record<string, string>): Bot {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
-}
-
 async function waitHealthy(port: number, bot: Bot): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
@@ -83,19 +75,7 @@ afterAll(async () => {
 });
 
 function botEnv(port: number): Record<string, string> {
-  return {
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: String(port),
-    SLOTS_CHANNEL: 'C0SLOTS',
-    SLOTS_APPROVERS: 'U0BOB',
-    AWS_REGION: 'us-west-2',
-    AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST',
-    AWS_SECRET_ACCESS_KEY: 'process-test-secret-key',
-    AWS_ENDPOINT_URL_DEVICE_FARM: sim.url,
-    AWS_ENDPOINT_URL_MEDIACONNECT: sim.url,
-  };
+  return botProcessEnv({ workDir: mkdtempSync(join(tmpdir(), 'slots-bot-')), port, slack, sim });
 }
 
 describe('the slots-bot process', () => {
@@ -155,6 +135,6 @@ describe('the slots-bot process', () => {
     expect(logs).toContain('"msg":"stopped"');
     expect(logs).not.toContain(BOT_TOKEN);
     expect(logs).not.toContain(SIGNING_SECRET);
-    expect(logs).not.toContain('process-test-secret-key');
+    expect(logs).not.toContain(PROCESS_AWS_SECRET);
   });
 });

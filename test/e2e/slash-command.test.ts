@@ -4,7 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_IDS } from '../../src/sim/index.js';
-import { BOT_TOKEN, blockText, type Harness, startHarness } from '../helpers/harness.js';
+import { blockText } from '../helpers/blocks.js';
+import { BOT_TOKEN, type Harness, startHarness, TEST_AWS_SECRET } from '../helpers/harness.js';
 import { SIGNING_SECRET } from '../helpers/slack-requests.js';
 
 let h: Harness;
@@ -156,7 +157,7 @@ describe('health and hygiene', () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toContain(BOT_TOKEN);
     expect(logs).not.toContain(SIGNING_SECRET);
-    expect(logs).not.toContain('test-secret-access-key');
+    expect(logs).not.toContain(TEST_AWS_SECRET);
     expect(logs).not.toContain('Android Remote Access Unmetered Device Slot');
     expect(logs).not.toContain('frobnicate');
   });

@@ -11,19 +11,12 @@ import type { Clock } from '../../src/lifecycle/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { defaultSeed, type Simulator, startSimulator } from '../../src/sim/index.js';
 import { type RunningSlackApp, startSlackApp } from '../../src/slack/app.js';
+import { blockText } from '../helpers/blocks.js';
 import { type FakeSlack, startFakeSlack, waitFor } from '../helpers/fake-slack.js';
 import { type FakeSocketMode, startFakeSocketMode } from '../helpers/fake-socket-mode.js';
-import { BOT_TOKEN, blockText, FIXED_NOW } from '../helpers/harness.js';
+import { BOT_TOKEN, FIXED_NOW, pointAwsAt, TEST_AWS_SECRET } from '../helpers/harness.js';
 
 const APP_TOKEN = 'xapp-1-A0000000001-0000000000000-TESTAPPLEVELTOKENVALUE';
-const AWS_ENV = [
-  'AWS_ENDPOINT_URL_DEVICE_FARM',
-  'AWS_ENDPOINT_URL_MEDIACONNECT',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_REGION',
-] as const;
-
 let sim: Simulator | undefined;
 let slack: FakeSlack | undefined;
 let sm: FakeSocketMode | undefined;
@@ -32,7 +25,7 @@ let app: RunningSlackApp | undefined;
 let config: Config;
 let baseUrl: string;
 const logs: string[] = [];
-const savedEnv = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
+let restoreEnv: (() => void) | undefined;
 
 /** A bound on anything awaited, so a hang fails with a name instead of a hook timeout. */
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
@@ -58,12 +51,7 @@ beforeAll(async () => {
   slack = await startFakeSlack();
   sm = await startFakeSocketMode(slack, APP_TOKEN);
 
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DEVICE_FARM: sim.url,
-    AWS_ENDPOINT_URL_MEDIACONNECT: sim.url,
-    AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret-access-key',
-  });
+  restoreEnv = pointAwsAt(sim);
   // Socket Mode as an operator would configure it: an app-level token and no signing secret.
   config = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -104,10 +92,7 @@ afterAll(async () => {
     await within(10_000, name, step()).catch((e: unknown) => failures.push(String(e)));
   }
   aws?.destroy();
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv?.();
   if (failures.length > 0) throw new Error(`cleanup failed:\n${failures.join('\n')}`);
 });
 
@@ -148,7 +133,7 @@ describe('start-up in Socket Mode', () => {
     expect(text).not.toContain(APP_TOKEN);
     expect(text).not.toContain(APP_TOKEN.slice('xapp-'.length));
     expect(text).not.toContain(BOT_TOKEN);
-    expect(text).not.toContain('test-secret-access-key');
+    expect(text).not.toContain(TEST_AWS_SECRET);
     // The one-use WebSocket URL is a credential of its own.
     for (const url of running().sm.issuedUrls) {
       expect(text).not.toContain(new URL(url).searchParams.get('ticket'));

@@ -53,6 +53,28 @@ const AWS_ENV = [
   'AWS_REGION',
 ] as const;
 
+export const TEST_AWS_SECRET = 'test-secret-access-key';
+
+/**
+ * Points the SDK at the simulator the way production is pointed at AWS: through the environment
+ * (endpoint overrides and credentials). Returns a function that puts the environment back.
+ */
+export function pointAwsAt(sim: Simulator): () => void {
+  const saved = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DEVICE_FARM: sim.url,
+    AWS_ENDPOINT_URL_MEDIACONNECT: sim.url,
+    AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST',
+    AWS_SECRET_ACCESS_KEY: TEST_AWS_SECRET,
+  });
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const now = opts.now ?? FIXED_NOW;
   const clock: Clock = () => new Date(now);
@@ -63,14 +85,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const slack = await startFakeSlack();
 
-  const saved = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
-  // The SDK reads its endpoint overrides and credentials from the environment, as in production.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DEVICE_FARM: sim.url,
-    AWS_ENDPOINT_URL_MEDIACONNECT: sim.url,
-    AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST',
-    AWS_SECRET_ACCESS_KEY: 'test-secret-access-key',
-  });
+  const restoreEnv = pointAwsAt(sim);
 
   const config = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -115,26 +130,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await app.stop();
       aws.destroy();
       await Promise.all([sim.close(), slack.close()]);
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restoreEnv();
     },
   };
-}
-
-/** All visible text of a message's blocks, for meaning-level assertions. */
-export function blockText(message: Record<string, unknown>): string {
-  const out: string[] = [];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'text' && typeof inner === 'string') out.push(inner);
-        else walk(inner);
-      }
-    }
-  };
-  walk(message.blocks ?? []);
-  return out.join('\n');
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contextTexts, sectionTexts } from '../../../test/helpers/blocks.js';
 import {
   context,
   divider,
@@ -18,16 +19,6 @@ const lines = (n: number, width = 20) =>
 
 const note = (omitted: number, shown: number) =>
   shown > 0 ? `…and ${omitted} more not shown` : `${omitted} not shown`;
-
-function sectionTexts(blocks: readonly KnownBlock[]): string[] {
-  return blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
-}
-
-function contextTexts(blocks: readonly KnownBlock[]): string[] {
-  return blocks.flatMap((b) =>
-    b.type === 'context' ? b.elements.flatMap((e) => ('text' in e ? [e.text] : [])) : [],
-  );
-}
 
 function shownItems(blocks: readonly KnownBlock[], prefix = '• item'): string[] {
   return sectionTexts(blocks)

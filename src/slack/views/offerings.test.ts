@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contextTexts, itemLines, lineFor, sectionTexts } from '../../../test/helpers/blocks.js';
 import { AwsError } from '../../aws/errors.js';
 import type {
   DeviceFarmOffering,
@@ -56,31 +57,9 @@ const df = (offerings: DeviceFarmOffering[], promotions: Promotion[] = []) =>
 // ---------------------------------------------------------------------------------------------
 // Finding things in a message
 
-function sectionTexts(m: SlackMessage): string[] {
-  return m.blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
-}
-
-function contextTexts(m: SlackMessage): string[] {
-  return m.blocks.flatMap((b) =>
-    b.type === 'context' ? b.elements.flatMap((e) => ('text' in e ? [e.text] : [])) : [],
-  );
-}
-
-function itemLines(m: SlackMessage): string[] {
-  return sectionTexts(m)
-    .flatMap((t) => t.split('\n'))
-    .filter((l) => l.startsWith('• '));
-}
-
 const dfLines = (m: SlackMessage) => itemLines(m).filter((l) => l.includes('DF offering'));
 const promoLines = (m: SlackMessage) => itemLines(m).filter((l) => l.includes('`promo-'));
 const mcLines = (m: SlackMessage) => itemLines(m).filter((l) => l.includes(':offering:mc-'));
-const lineFor = (m: SlackMessage, needle: string) => {
-  const line = itemLines(m).find((l) => l.includes(needle));
-  if (!line) throw new Error(`no line with ${needle}`);
-  return line;
-};
-
 // ---------------------------------------------------------------------------------------------
 
 describe('offeringsMessage: Device Farm', () => {

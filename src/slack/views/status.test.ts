@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contextTexts, itemLines, lineFor, sectionTexts } from '../../../test/helpers/blocks.js';
 import { AwsError } from '../../aws/errors.js';
 import type { DeviceFarmOffering, Reservation, ServiceName, SlotStatus } from '../../aws/types.js';
 import type { StatusReport } from '../../capacity/reports.js';
@@ -80,30 +81,8 @@ function texts(message: SlackMessage): string[] {
   });
 }
 
-function sectionTexts(message: SlackMessage): string[] {
-  return message.blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
-}
-
-function contextTexts(message: SlackMessage): string[] {
-  return message.blocks.flatMap((b) =>
-    b.type === 'context' ? b.elements.flatMap((e) => ('text' in e ? [e.text] : [])) : [],
-  );
-}
-
-/** Item lines (one per offering or reservation), in display order. */
-function itemLines(message: SlackMessage): string[] {
-  return sectionTexts(message)
-    .flatMap((t) => t.split('\n'))
-    .filter((l) => l.startsWith('• '));
-}
-
 const dfLines = (m: SlackMessage) => itemLines(m).filter((l) => l.includes('DF offering'));
 const mcLines = (m: SlackMessage) => itemLines(m).filter((l) => l.includes('*res-'));
-const lineFor = (m: SlackMessage, needle: string) => {
-  const line = itemLines(m).find((l) => l.includes(needle));
-  if (!line) throw new Error(`no line with ${needle}`);
-  return line;
-};
 const summary = (m: SlackMessage, title: string) => {
   const text = sectionTexts(m).find((t) => t.startsWith(title));
   if (!text) throw new Error(`no section starting with ${title}`);
