@@ -1,0 +1,126 @@
+/**
+ * The store: requests, their audit trail, the outbox of Slack messages and the notices already
+ * announced. Every state change is conditional (applied only from the expected states) and
+ * reports whether it applied, so a second click, a race with expiry, a restart or another
+ * replica doing the same thing becomes a no-op. A backend must make each method atomic: the
+ * state change, its event and its outbox messages are written in one transaction or not at all.
+ */
+import type {
+  PurchaseRequest,
+  Quote,
+  RequestAction,
+  RequestEvent,
+  RequestOutcome,
+  RequestState,
+} from '../requests/types.js';
+
+export interface NewEvent {
+  readonly actor: string;
+  readonly type: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A Slack message to deliver. Messages about a request are rendered from the request's stored
+ * state at delivery time, so a late delivery always shows the latest truth.
+ * - `card`: post the request card in `channel`, or edit it in place once posted.
+ * - `thread_reply`: post in the card's thread (waits until the card exists).
+ * - `ephemeral`: a message only `user` sees in `channel`.
+ * - `notice`: a channel message whose blocks are in `payload` (issue 4's notices).
+ */
+export interface NewOutboxMessage {
+  readonly kind: 'card' | 'thread_reply' | 'ephemeral' | 'notice';
+  readonly channel: string;
+  readonly requestId?: string;
+  readonly user?: string;
+  /** Kind-specific data, JSON-serialisable (e.g. which reply: `{ about: 'outcome' }`). */
+  readonly payload?: Readonly<Record<string, unknown>>;
+}
+
+export interface OutboxMessage extends NewOutboxMessage {
+  readonly id: number;
+  readonly createdAt: Date;
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly lastError?: string;
+  readonly deliveredAt?: Date;
+}
+
+export interface NewRequest {
+  readonly id: string;
+  readonly action: RequestAction;
+  readonly quote: Quote;
+  readonly requester: string;
+  readonly reason: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** Fields a transition may set; `state` and `version` are set by the store. */
+export interface RequestPatch {
+  readonly decidedBy?: string;
+  readonly decidedAt?: Date;
+  readonly decisionNote?: string;
+  readonly executionStartedAt?: Date;
+  readonly finishedAt?: Date;
+  readonly outcome?: RequestOutcome;
+}
+
+export interface Transition {
+  /** Applied only if the request is in one of these states now. */
+  readonly from: readonly RequestState[];
+  readonly to: RequestState;
+  readonly patch?: RequestPatch;
+  readonly event: NewEvent;
+  readonly outbox?: readonly NewOutboxMessage[];
+}
+
+export interface TransitionResult {
+  readonly applied: boolean;
+  /** The request as it is after the call (changed or not); undefined if no such request. */
+  readonly request: PurchaseRequest | undefined;
+}
+
+export interface ListRequestsQuery {
+  readonly states?: readonly RequestState[];
+  /** Newest first; default 20, at most 200. */
+  readonly limit?: number;
+}
+
+export interface Store {
+  /** Creates a `pending` request with its `created` event and outbox messages, atomically. */
+  createRequest(
+    request: NewRequest,
+    event: NewEvent,
+    outbox: readonly NewOutboxMessage[],
+  ): Promise<PurchaseRequest>;
+  getRequest(id: string): Promise<PurchaseRequest | undefined>;
+  /** The one way a request changes state: compare-and-set on the state, atomically with its event and messages. */
+  transition(id: string, transition: Transition): Promise<TransitionResult>;
+  /** Records an event without changing state (e.g. a reconciliation attempt). */
+  addEvent(requestId: string, event: NewEvent): Promise<void>;
+  listRequests(query?: ListRequestsQuery): Promise<PurchaseRequest[]>;
+  /** Oldest first. */
+  listEvents(requestId: string): Promise<RequestEvent[]>;
+  /** Pending requests whose `expiresAt` is at or before `now`. */
+  listExpired(now: Date): Promise<PurchaseRequest[]>;
+  /** Records where the card was posted (first write wins; later calls change nothing). */
+  setCard(requestId: string, card: { channel: string; ts: string }): Promise<void>;
+
+  /** Queues messages outside a transition (e.g. an ephemeral refusal). */
+  enqueue(messages: readonly NewOutboxMessage[]): Promise<void>;
+  /**
+   * Leases up to `limit` due, undelivered messages for `leaseMs`, so that two workers (replicas)
+   * never hold the same message. Messages of one request are delivered in order: only the
+   * oldest undelivered message of each request is eligible.
+   */
+  claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
+  markDelivered(messageId: number, at: Date): Promise<void>;
+  /** Releases the lease and schedules the next attempt. */
+  markFailed(messageId: number, nextAttemptAt: Date, error: string): Promise<void>;
+
+  /** Records a notice key if absent; true when this call recorded it (announce), false if seen. */
+  recordNotice(key: string, at: Date, detail?: Readonly<Record<string, unknown>>): Promise<boolean>;
+
+  close(): Promise<void>;
+}
