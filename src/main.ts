@@ -3,12 +3,9 @@
  */
 
 import { existsSync } from 'node:fs';
-import { createAwsClients, createCapacityServices } from './aws/index.js';
-import { createReports } from './capacity/reports.js';
+import { startSlotsBot } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
-import { systemClock } from './lifecycle/clock.js';
 import { createLogger, scrubSecrets } from './logger.js';
-import { startSlackApp } from './slack/app.js';
 
 async function main(): Promise<void> {
   // 1. Configuration: every problem reported at once, before anything starts. A `.env` file in
@@ -38,14 +35,10 @@ async function main(): Promise<void> {
   });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 
-  // 3. AWS clients, created once.
-  const aws = createAwsClients({ region: config.aws.region, logger });
-  const reports = createReports(createCapacityServices(aws), systemClock);
+  // 3. Store, AWS, Slack, outbox and background work, in that order.
+  const bot = await startSlotsBot(config, { logger });
 
-  // 4. Slack.
-  const slack = await startSlackApp({ config, logger, reports });
-
-  // 5. Graceful shutdown: stop taking requests, finish acknowledged work, exit 0.
+  // 4. Graceful shutdown: stop taking requests, finish acknowledged work, exit 0.
   let signalled = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -54,16 +47,13 @@ async function main(): Promise<void> {
     }
     signalled = true;
     logger.info({ signal }, 'shutting down');
-    void slack
-      .stop()
-      .then(() => aws.destroy())
-      .then(
-        () => logger.flush(() => process.exit(0)),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          logger.flush(() => process.exit(1));
-        },
-      );
+    void bot.stop().then(
+      () => logger.flush(() => process.exit(0)),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        logger.flush(() => process.exit(1));
+      },
+    );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

@@ -7,6 +7,7 @@
 import { format } from 'node:util';
 import { DeviceFarmClient } from '@aws-sdk/client-device-farm';
 import { MediaConnectClient } from '@aws-sdk/client-mediaconnect';
+import { notSentError } from './error-mapping.js';
 import type { ServiceName } from './types.js';
 
 /** Device Farm has a single endpoint, in us-west-2; any other region fails at DNS. */
@@ -126,24 +127,36 @@ function sdkLogger(logger: AwsClientsLogger | undefined, service: ServiceName) {
 // Paging. AWS ends a list by leaving the next token out; a service bug that hands back a token
 // already seen would otherwise loop forever, so a repeat ends the walk (and is reported).
 
+/**
+ * Yields the pages of an SDK paginator, ending after a page without a next token or whose token
+ * was seen before. Leaving the loop early stops the paginator: no further page is fetched.
+ */
+export async function* walkPages<P>(
+  pages: AsyncIterable<P>,
+  tokenOf: (page: P) => string | undefined,
+  onRepeat: (token: string) => void,
+): AsyncGenerator<P> {
+  const seen = new Set<string>();
+  for await (const page of pages) {
+    yield page;
+    const token = tokenOf(page);
+    if (!token) return;
+    if (seen.has(token)) {
+      onRepeat(token);
+      return;
+    }
+    seen.add(token);
+  }
+}
+
 /** Collects every page of an SDK paginator, stopping early if a next token repeats. */
 export async function collectPages<P>(
   pages: AsyncIterable<P>,
   tokenOf: (page: P) => string | undefined,
   onRepeat: (token: string) => void,
 ): Promise<P[]> {
-  const seen = new Set<string>();
   const all: P[] = [];
-  for await (const page of pages) {
-    all.push(page);
-    const token = tokenOf(page);
-    if (!token) break;
-    if (seen.has(token)) {
-      onRepeat(token);
-      break;
-    }
-    seen.add(token);
-  }
+  for await (const page of walkPages(pages, tokenOf, onRepeat)) all.push(page);
   return all;
 }
 
@@ -158,4 +171,24 @@ export async function* pagesByHand<P>(
     yield page;
     token = tokenOf(page) || undefined;
   } while (token !== undefined);
+}
+
+/**
+ * Refuses to send a purchase or renewal through a client that could retry it (for example the
+ * read client passed by mistake). Throws an `AwsError` (`rejected`: nothing was sent).
+ */
+export async function assertSingleAttempt(
+  client: { readonly config: { maxAttempts: () => Promise<number> } },
+  service: ServiceName,
+  operation: string,
+): Promise<void> {
+  const maxAttempts = await client.config.maxAttempts();
+  if (maxAttempts !== 1) {
+    throw notSentError(
+      service,
+      operation,
+      'aws_unknown',
+      `its AWS client would retry the call (maxAttempts ${maxAttempts}), which could buy twice; slots-bot's AWS set-up must be fixed.`,
+    );
+  }
 }

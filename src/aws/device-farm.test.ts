@@ -2,6 +2,7 @@ import { DeviceFarmClient, type OfferingStatus } from '@aws-sdk/client-device-fa
 import { describe, expect, it, vi } from 'vitest';
 import { money, zero } from '../domain/money.js';
 import { createDeviceFarmOfferings, mergeOfferingStatus } from './device-farm.js';
+import { AwsError } from './errors.js';
 
 const ID_A = 'A'.repeat(32);
 const ID_B = 'B'.repeat(32);
@@ -120,7 +121,11 @@ describe('createDeviceFarmOfferings over a stubbed client', () => {
       .mockImplementation((async (command: unknown) =>
         answer(command as { input: { nextToken?: string } })) as never);
     const warn = vi.fn();
-    return { offerings: createDeviceFarmOfferings({ client, logger: { warn } }), send, warn };
+    return {
+      offerings: createDeviceFarmOfferings({ client, writeClient: client, logger: { warn } }),
+      send,
+      warn,
+    };
   }
 
   it('stops listing promotions when a token repeats, and says so', async () => {
@@ -194,5 +199,145 @@ describe('createDeviceFarmOfferings over a stubbed client', () => {
       code: 'aws_unknown',
       operation: 'GetOfferingStatus',
     });
+  });
+});
+
+describe('Device Farm purchases and reconciliation over a stubbed client', () => {
+  function stubbed(
+    answer: (command: { input: Record<string, unknown> }) => unknown,
+    maxAttempts = 1,
+  ) {
+    const make = (attempts: number) =>
+      new DeviceFarmClient({
+        region: 'us-west-2',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        maxAttempts: attempts,
+      });
+    const client = make(3);
+    const writeClient = make(maxAttempts);
+    const impl = (async (command: unknown) =>
+      answer(command as { input: Record<string, unknown> })) as never;
+    const send = vi.spyOn(client, 'send').mockImplementation(impl);
+    const write = vi.spyOn(writeClient, 'send').mockImplementation(impl);
+    return { offerings: createDeviceFarmOfferings({ client, writeClient }), send, write };
+  }
+
+  const status = { type: 'PURCHASE' as const, quantity: 2, offering: offering(ID_A, 250) };
+
+  it.each([
+    ['a short offering id', { offeringId: 'short', quantity: 1 }],
+    ['quantity 0', { offeringId: ID_A, quantity: 0 }],
+    ['a fractional quantity', { offeringId: ID_A, quantity: 1.5 }],
+    ['NaN', { offeringId: ID_A, quantity: Number.NaN }],
+    ['a quantity past Integer', { offeringId: ID_A, quantity: 2 ** 31 }],
+    ['a short promotion id', { offeringId: ID_A, quantity: 1, promotionId: 'abc' }],
+  ])('refuses to send a purchase with %s (rejected)', async (_, input) => {
+    const { offerings, write } = stubbed(() => ({}));
+    await expect(offerings.purchase(input)).rejects.toMatchObject({
+      name: 'AwsError',
+      code: 'aws_invalid_argument',
+      outcome: 'rejected',
+      operation: 'PurchaseOffering',
+    });
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  it('refuses to send a renewal below 0, accepts 0', async () => {
+    const { offerings, write } = stubbed(() => ({
+      offeringTransaction: {
+        transactionId: 'T'.repeat(32),
+        createdOn: new Date(5_000),
+        offeringStatus: { ...status, type: 'RENEW', quantity: 0 },
+      },
+    }));
+    await expect(offerings.renew({ offeringId: ID_A, quantity: -1 })).rejects.toMatchObject({
+      code: 'aws_invalid_argument',
+      outcome: 'rejected',
+    });
+    expect(write).not.toHaveBeenCalled();
+    await expect(offerings.renew({ offeringId: ID_A, quantity: 0 })).resolves.toMatchObject({
+      type: 'RENEW',
+      quantity: 0,
+    });
+    expect(write).toHaveBeenCalledOnce();
+  });
+
+  it('refuses to buy through a client that would retry, before sending', async () => {
+    const { offerings, write, send } = stubbed(() => ({}), 3);
+    const err = await offerings
+      .purchase({ offeringId: ID_A, quantity: 1 })
+      .catch((e: unknown) => e as AwsError);
+    expect(err).toBeInstanceOf(AwsError);
+    expect(err).toMatchObject({ outcome: 'rejected', code: 'aws_unknown' });
+    expect((err as AwsError).userMessage).toMatch(/did not send/);
+    expect(write).not.toHaveBeenCalled();
+    expect(send).not.toHaveBeenCalled();
+  });
+
+  it('an answer without a transaction id is unknown: AWS may have bought', async () => {
+    for (const answer of [{}, { offeringTransaction: { createdOn: new Date() } }]) {
+      const { offerings } = stubbed(() => answer);
+      await expect(offerings.purchase({ offeringId: ID_A, quantity: 1 })).rejects.toMatchObject({
+        code: 'aws_unknown',
+        outcome: 'unknown',
+        operation: 'PurchaseOffering',
+      });
+      await expect(offerings.renew({ offeringId: ID_A, quantity: 1 })).rejects.toMatchObject({
+        outcome: 'unknown',
+        operation: 'RenewOffering',
+      });
+    }
+  });
+
+  it('fills what a sparse answer left out from what was asked', async () => {
+    const { offerings, write } = stubbed(() => ({
+      offeringTransaction: { transactionId: 'T'.repeat(32) },
+    }));
+    const tx = await offerings.purchase({ offeringId: ID_A, quantity: 3, promotionId: 'promo' });
+    expect(tx).toMatchObject({
+      id: 'T'.repeat(32),
+      offeringId: ID_A,
+      type: 'PURCHASE',
+      quantity: 3,
+      promotionId: undefined,
+    });
+    expect(tx.createdOn).toBeInstanceOf(Date);
+    const command = write.mock.calls[0]?.[0] as unknown as { input: Record<string, unknown> };
+    expect(command.input).toEqual({ offeringId: ID_A, quantity: 3, offeringPromotionId: 'promo' });
+  });
+
+  it('findTransaction will not call a purchase unmade when a match cannot be read', async () => {
+    const since = new Date(1_000_000);
+    const { offerings } = stubbed(() => ({
+      offeringTransactions: [{ createdOn: new Date(1_000_500), offeringStatus: status }],
+    }));
+    await expect(
+      offerings.findTransaction({ offeringId: ID_A, type: 'PURCHASE', quantity: 2, since }),
+    ).rejects.toMatchObject({ code: 'aws_unknown', outcome: 'unknown' });
+  });
+
+  it('findTransaction prefers the match closest to since and honours excludeIds', async () => {
+    const since = new Date(10_000_000);
+    const at = (ms: number, id: string) => ({
+      transactionId: id,
+      createdOn: new Date(ms),
+      offeringStatus: status,
+    });
+    const { offerings, send } = stubbed(() => ({
+      offeringTransactions: [
+        at(10_900_000, 'later'),
+        at(10_001_000, 'closest'),
+        at(9_950_000, 'within-skew'),
+        at(9_000_000, 'too-old'),
+      ],
+      nextToken: 'never-followed',
+    }));
+    const query = { offeringId: ID_A, type: 'PURCHASE' as const, quantity: 2, since };
+    expect((await offerings.findTransaction(query))?.id).toBe('closest');
+    expect(
+      (await offerings.findTransaction({ ...query, excludeIds: ['closest', 'within-skew'] }))?.id,
+    ).toBe('later');
+    // The first page already reached older transactions: no second page was asked for.
+    expect(send).toHaveBeenCalledTimes(2);
   });
 });

@@ -8,33 +8,47 @@ import {
   ListOfferingPromotionsCommand,
   type ListOfferingPromotionsCommandOutput,
   type MonetaryAmount,
+  PurchaseOfferingCommand,
   paginateGetOfferingStatus,
   paginateListOfferings,
   paginateListOfferingTransactions,
+  RenewOfferingCommand,
   type Offering as SdkOffering,
   type OfferingStatus as SdkOfferingStatus,
   type OfferingTransaction as SdkOfferingTransaction,
 } from '@aws-sdk/client-device-farm';
 import { type Money, money, times, zero } from '../domain/money.js';
-import { collectPages, pagesByHand } from './clients.js';
-import { withAwsErrors } from './error-mapping.js';
-import type {
-  DeviceFarmOffering,
-  DeviceFarmOfferings,
-  Promotion,
-  SlotStatus,
-  Transaction,
+import { assertSingleAttempt, collectPages, pagesByHand, walkPages } from './clients.js';
+import { notSentError, unusableAnswerError, withAwsErrors } from './error-mapping.js';
+import type { AwsError } from './errors.js';
+import {
+  type DeviceFarmOffering,
+  type DeviceFarmOfferings,
+  type Promotion,
+  RECONCILE_CLOCK_SKEW_MS,
+  type SlotStatus,
+  type Transaction,
+  type TransactionQuery,
 } from './types.js';
 
 export interface DeviceFarmDeps {
-  /** The read client (default retries). Purchases will take the write client separately. */
+  /** The read client (default retries), for every List/Get operation. */
   readonly client: DeviceFarmClient;
+  /**
+   * The write client (`maxAttempts: 1`), for PurchaseOffering and RenewOffering only. A client
+   * that would retry is refused at call time, before anything is sent.
+   */
+  readonly writeClient: DeviceFarmClient;
   readonly logger?: { warn(obj: object, msg: string): void };
 }
 
 const SERVICE = 'devicefarm';
 
-export function createDeviceFarmOfferings({ client, logger }: DeviceFarmDeps): DeviceFarmOfferings {
+export function createDeviceFarmOfferings({
+  client,
+  writeClient,
+  logger,
+}: DeviceFarmDeps): DeviceFarmOfferings {
   const onRepeat = (operation: string) => (token: string) =>
     logger?.warn(
       { service: SERVICE, operation, tokenLength: token.length },
@@ -96,10 +110,177 @@ export function createDeviceFarmOfferings({ client, logger }: DeviceFarmDeps): D
         return transactions.sort((a, b) => b.createdOn.getTime() - a.createdOn.getTime());
       }),
 
-    // PurchaseOffering and RenewOffering belong here (next issue). They must be sent through the
-    // *write* client from `createAwsClients` (maxAttempts 1), validate quantity and offering id
-    // before sending, and treat an `unknown` outcome by reconciling with `listTransactions`.
+    getOffering: (id) =>
+      withAwsErrors(SERVICE, 'ListOfferings', async () => {
+        for await (const page of walkPages(
+          paginateListOfferings({ client }, {}),
+          (p) => p.nextToken,
+          onRepeat('ListOfferings'),
+        )) {
+          const found = (page.offerings ?? []).find((o) => o?.id === id);
+          // Leaving the loop stops paging: the pages after the match are never fetched.
+          if (found) return toOffering(found, id);
+        }
+        return undefined;
+      }),
+
+    purchase: ({ offeringId, quantity, promotionId }) =>
+      withAwsErrors(SERVICE, 'PurchaseOffering', async () => {
+        const operation = 'PurchaseOffering';
+        checkOfferingId(operation, offeringId);
+        checkQuantity(operation, quantity, 1);
+        if (promotionId !== undefined) checkPromotionId(operation, promotionId);
+        await assertSingleAttempt(writeClient, SERVICE, operation);
+        const out = await writeClient.send(
+          new PurchaseOfferingCommand({
+            offeringId,
+            quantity,
+            ...(promotionId !== undefined && { offeringPromotionId: promotionId }),
+          }),
+        );
+        return answeredTransaction(operation, out.offeringTransaction, {
+          offeringId,
+          type: 'PURCHASE',
+          quantity,
+        });
+      }),
+
+    renew: ({ offeringId, quantity }) =>
+      withAwsErrors(SERVICE, 'RenewOffering', async () => {
+        const operation = 'RenewOffering';
+        checkOfferingId(operation, offeringId);
+        checkQuantity(operation, quantity, 0);
+        await assertSingleAttempt(writeClient, SERVICE, operation);
+        const out = await writeClient.send(new RenewOfferingCommand({ offeringId, quantity }));
+        return answeredTransaction(operation, out.offeringTransaction, {
+          offeringId,
+          type: 'RENEW',
+          quantity,
+        });
+      }),
+
+    findTransaction: (query) =>
+      withAwsErrors(SERVICE, 'ListOfferingTransactions', async () => {
+        const since = query.since.getTime();
+        if (Number.isNaN(since)) throw new RangeError('findTransaction: since is not a valid date');
+        const threshold = since - RECONCILE_CLOCK_SKEW_MS;
+        const excluded = new Set(query.excludeIds ?? []);
+        let best: Transaction | undefined;
+        let unreadableMatch = false;
+        for await (const page of walkPages(
+          paginateListOfferingTransactions({ client }, {}),
+          (p) => p.nextToken,
+          onRepeat('ListOfferingTransactions'),
+        )) {
+          let reachedOlder = false;
+          for (const raw of page.offeringTransactions ?? []) {
+            const createdOn = validDate(raw?.createdOn);
+            if (createdOn && createdOn.getTime() < threshold) {
+              reachedOlder = true;
+              continue;
+            }
+            if (!matches(raw, query)) continue;
+            const [tx] = toTransactionOrSkip(raw);
+            // A match without an id or a date: something like it exists, but it cannot be named
+            // or placed in time. Saying "not found" could declare a real purchase never made.
+            if (!tx) {
+              unreadableMatch = true;
+              continue;
+            }
+            if (excluded.has(tx.id)) continue;
+            if (!best || distance(tx, since) < distance(best, since)) best = tx;
+          }
+          // Newest first: past this page everything is older still. The page is read to its
+          // end anyway, in case AWS orders entries of equal age loosely.
+          if (reachedOlder) break;
+        }
+        if (best) return best;
+        if (unreadableMatch) throw unreadableMatchError();
+        return undefined;
+      }),
   };
+}
+
+type Expected = Pick<Transaction, 'offeringId' | 'type' | 'quantity'>;
+
+/**
+ * The transaction in a PurchaseOffering/RenewOffering answer. Without a transaction id AWS's
+ * answer proves nothing either way, so the outcome is `unknown` (reconcile, do not repeat).
+ * Fields AWS left out are filled from what was asked.
+ */
+function answeredTransaction(
+  operation: string,
+  raw: SdkOfferingTransaction | undefined,
+  expected: Expected,
+): Transaction {
+  if (!raw?.transactionId) throw unusableAnswerError(SERVICE, operation, 'offering transaction');
+  const status = raw.offeringStatus;
+  const [tx] = toTransactionOrSkip({ ...raw, createdOn: validDate(raw.createdOn) ?? new Date() });
+  if (!tx) throw unusableAnswerError(SERVICE, operation, 'offering transaction');
+  return {
+    ...tx,
+    offeringId: tx.offeringId || expected.offeringId,
+    type: status?.type ?? expected.type,
+    quantity: typeof status?.quantity === 'number' ? tx.quantity : expected.quantity,
+  };
+}
+
+function matches(raw: SdkOfferingTransaction | undefined, query: TransactionQuery): boolean {
+  const status = raw?.offeringStatus;
+  return (
+    status?.offering?.id === query.offeringId &&
+    status.type === query.type &&
+    status.quantity === query.quantity
+  );
+}
+
+function distance(tx: Transaction, since: number): number {
+  return Math.abs(tx.createdOn.getTime() - since);
+}
+
+function unreadableMatchError(): AwsError {
+  return unusableAnswerError(
+    SERVICE,
+    'ListOfferingTransactions',
+    'transaction id or date on a transaction that matches',
+  );
+}
+
+// Checks before sending. The SDK enforces none of the model's constraints, and a value AWS is
+// bound to refuse is better refused here, certainly unsent, than sent.
+
+function checkOfferingId(operation: string, offeringId: string): void {
+  if (typeof offeringId !== 'string' || offeringId.length < 32) {
+    throw notSentError(
+      SERVICE,
+      operation,
+      'aws_invalid_argument',
+      'the offering id must be the 32 or more characters AWS lists for the offering.',
+    );
+  }
+}
+
+function checkQuantity(operation: string, quantity: number, min: number): void {
+  // Upper end: the largest 32-bit integer, the model's Integer.
+  if (!Number.isSafeInteger(quantity) || quantity < min || quantity > 2_147_483_647) {
+    throw notSentError(
+      SERVICE,
+      operation,
+      'aws_invalid_argument',
+      `the quantity must be a whole number of at least ${min}.`,
+    );
+  }
+}
+
+function checkPromotionId(operation: string, promotionId: string): void {
+  if (typeof promotionId !== 'string' || promotionId.length < 4) {
+    throw notSentError(
+      SERVICE,
+      operation,
+      'aws_invalid_argument',
+      'the promotion id must be one AWS lists for the account (at least 4 characters).',
+    );
+  }
 }
 
 /**

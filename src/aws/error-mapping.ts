@@ -110,6 +110,46 @@ export function awsErrorMessage(code: AwsErrorCode, service: ServiceName): strin
   return USER_MESSAGES[code](`AWS ${SERVICE_LABEL[service]}`);
 }
 
+/**
+ * A mutating call refused before anything was sent (input that AWS would refuse or that makes
+ * the SDK throw before sending, or a client that would retry): certainly `rejected`.
+ * `reason` completes "slots-bot did not send this to AWS <service>: …".
+ */
+export function notSentError(
+  service: ServiceName,
+  operation: string,
+  code: AwsErrorCode,
+  reason: string,
+): AwsError {
+  return new AwsError(
+    code,
+    service,
+    operation,
+    `slots-bot did not send this to AWS ${SERVICE_LABEL[service]}: ${reason}`,
+    'rejected',
+    { awsMessage: `not sent: ${reason}` },
+  );
+}
+
+/**
+ * AWS answered with success but without the record the operation returns (a transaction, a
+ * reservation). For a purchase that is `unknown`: AWS may well have acted.
+ */
+export function unusableAnswerError(
+  service: ServiceName,
+  operation: string,
+  what: string,
+): AwsError {
+  return new AwsError(
+    'aws_unknown',
+    service,
+    operation,
+    awsErrorMessage('aws_unknown', service),
+    'unknown',
+    { awsMessage: `the answer held no usable ${what}` },
+  );
+}
+
 interface ErrorFacts {
   readonly name: string | undefined;
   readonly codes: readonly string[];

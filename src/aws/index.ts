@@ -17,9 +17,19 @@ export {
   DEVICE_FARM_REGION,
 } from './clients.js';
 export { createDeviceFarmOfferings, type DeviceFarmDeps } from './device-farm.js';
-export { awsErrorMessage, toAwsError, withAwsErrors } from './error-mapping.js';
+export {
+  awsErrorMessage,
+  notSentError,
+  toAwsError,
+  unusableAnswerError,
+  withAwsErrors,
+} from './error-mapping.js';
 export * from './errors.js';
-export { createMediaConnectOfferings, type MediaConnectDeps } from './media-connect.js';
+export {
+  createMediaConnectOfferings,
+  type MediaConnectDeps,
+  startTextOf,
+} from './media-connect.js';
 export * from './types.js';
 
 export interface CapacityServicesOptions {
@@ -35,16 +45,24 @@ export interface CapacityServicesOptions {
  */
 export const MEDIA_CONNECT_PAGE_SIZE = 100;
 
-/** The read side of both services, over the read clients. */
+/**
+ * Both services: reads over the read clients (default retries), PurchaseOffering/RenewOffering
+ * over the write clients (`maxAttempts: 1`, never retried).
+ */
 export function createCapacityServices(
   clients: AwsClients,
   options: CapacityServicesOptions = {},
 ): CapacityServices {
   const { logger } = options;
   return {
-    devicefarm: createDeviceFarmOfferings({ client: clients.devicefarm.read, logger }),
+    devicefarm: createDeviceFarmOfferings({
+      client: clients.devicefarm.read,
+      writeClient: clients.devicefarm.write,
+      logger,
+    }),
     mediaconnect: createMediaConnectOfferings({
       client: clients.mediaconnect.read,
+      writeClient: clients.mediaconnect.write,
       logger,
       pageSize: options.mediaConnectPageSize ?? MEDIA_CONNECT_PAGE_SIZE,
     }),

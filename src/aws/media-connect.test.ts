@@ -2,7 +2,7 @@ import { MediaConnectClient } from '@aws-sdk/client-mediaconnect';
 import { describe, expect, it, vi } from 'vitest';
 import { money, zero } from '../domain/money.js';
 import { AwsError } from './errors.js';
-import { createMediaConnectOfferings, parseUtc } from './media-connect.js';
+import { createMediaConnectOfferings, parseUtc, startTextOf } from './media-connect.js';
 
 describe('parseUtc', () => {
   it.each([
@@ -35,7 +35,10 @@ describe('createMediaConnectOfferings over a stubbed client', () => {
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     });
     const send = vi.spyOn(client, 'send').mockImplementation((async () => answer()) as never);
-    return { offerings: createMediaConnectOfferings({ client, pageSize }), send };
+    return {
+      offerings: createMediaConnectOfferings({ client, writeClient: client, pageSize }),
+      send,
+    };
   }
 
   const reservation = {
@@ -89,5 +92,102 @@ describe('createMediaConnectOfferings over a stubbed client', () => {
     await offerings.listOfferings();
     const command = send.mock.calls[0]?.[0] as unknown as { input: { MaxResults?: number } };
     expect(command.input.MaxResults).toBe(100);
+  });
+});
+
+describe('startTextOf', () => {
+  it('keeps exact text and writes dates without milliseconds', () => {
+    expect(startTextOf('2020-03-05T23:30:00Z')).toBe('2020-03-05T23:30:00Z');
+    expect(startTextOf(new Date('2020-03-05T23:30:00.987Z'))).toBe('2020-03-05T23:30:00Z');
+  });
+
+  it.each([
+    '2020-03-05T23:30:00.000Z',
+    '2020-03-05T23:30:00',
+    '2023-02-29T00:00:00Z',
+    '',
+    new Date(Number.NaN),
+  ])('refuses %s', (start) => {
+    expect(startTextOf(start)).toBeUndefined();
+  });
+});
+
+describe('MediaConnect purchases over a stubbed client', () => {
+  function stubbed(answer: () => unknown, writeAttempts = 1) {
+    const make = (maxAttempts: number) =>
+      new MediaConnectClient({
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        maxAttempts,
+      });
+    const client = make(3);
+    const writeClient = make(writeAttempts);
+    const impl = (async () => answer()) as never;
+    const send = vi.spyOn(client, 'send').mockImplementation(impl);
+    const write = vi.spyOn(writeClient, 'send').mockImplementation(impl);
+    return { offerings: createMediaConnectOfferings({ client, writeClient }), send, write };
+  }
+
+  const reservation = {
+    ReservationArn: 'arn:r',
+    ReservationName: 'q3',
+    ReservationState: 'ACTIVE',
+    OfferingArn: 'arn:o',
+    Start: '2020-03-05T23:30:00Z',
+    End: '2021-03-05T23:30:00Z',
+  };
+  const good = { offeringArn: 'arn:o', reservationName: 'q3', start: '2020-03-05T23:30:00Z' };
+
+  it.each([
+    ['an empty offering ARN', { ...good, offeringArn: '' }],
+    ['a blank name', { ...good, reservationName: '  ' }],
+    ['a start with milliseconds', { ...good, start: '2020-03-05T23:30:00.000Z' }],
+    ['an invalid date', { ...good, start: new Date(Number.NaN) }],
+  ])('refuses to send %s (rejected)', async (_, input) => {
+    const { offerings, write } = stubbed(() => ({ Reservation: reservation }));
+    await expect(offerings.purchase(input)).rejects.toMatchObject({
+      code: 'aws_bad_request',
+      outcome: 'rejected',
+      operation: 'PurchaseOffering',
+    });
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  it('refuses to buy through a client that would retry', async () => {
+    const { offerings, write } = stubbed(() => ({ Reservation: reservation }), 2);
+    await expect(offerings.purchase(good)).rejects.toMatchObject({ outcome: 'rejected' });
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  it('a 2xx answer without a readable reservation is unknown', async () => {
+    for (const answer of [{}, { Reservation: { ...reservation, End: 'later' } }]) {
+      const { offerings } = stubbed(() => answer);
+      await expect(offerings.purchase(good)).rejects.toMatchObject({
+        code: 'aws_unknown',
+        outcome: 'unknown',
+      });
+    }
+  });
+
+  it('findReservation will not call a purchase unmade when a match cannot be read', async () => {
+    const { offerings } = stubbed(() => ({ Reservations: [{ ...reservation, Start: 'soon' }] }));
+    await expect(
+      offerings.findReservation({ reservationName: 'q3', offeringArn: 'arn:o' }),
+    ).rejects.toMatchObject({ code: 'aws_unknown', outcome: 'unknown' });
+  });
+
+  it('findReservation returns the latest-starting match', async () => {
+    const { offerings } = stubbed(() => ({
+      Reservations: [
+        reservation,
+        { ...reservation, ReservationArn: 'arn:r2', Start: '2020-04-01T00:00:00Z' },
+        { ...reservation, ReservationArn: 'arn:other', OfferingArn: 'arn:x' },
+      ],
+    }));
+    const found = await offerings.findReservation({ reservationName: 'q3', offeringArn: 'arn:o' });
+    expect(found?.arn).toBe('arn:r2');
+    await expect(
+      offerings.findReservation({ reservationName: 'q4', offeringArn: 'arn:o' }),
+    ).resolves.toBeUndefined();
   });
 });

@@ -8,20 +8,25 @@ import {
   DescribeOfferingCommand,
   DescribeReservationCommand,
   type MediaConnectClient,
+  PurchaseOfferingCommand,
   paginateListOfferings,
   paginateListReservations,
   type Offering as SdkOffering,
   type Reservation as SdkReservation,
 } from '@aws-sdk/client-mediaconnect';
 import { type Money, money, zero } from '../domain/money.js';
-import { collectPages } from './clients.js';
-import { awsErrorMessage, withAwsErrors } from './error-mapping.js';
-import { AwsError } from './errors.js';
+import { assertSingleAttempt, collectPages, walkPages } from './clients.js';
+import { notSentError, unusableAnswerError, withAwsErrors } from './error-mapping.js';
 import type { MediaConnectOffering, MediaConnectOfferings, Reservation } from './types.js';
 
 export interface MediaConnectDeps {
-  /** The read client (default retries). Purchases will take the write client separately. */
+  /** The read client (default retries), for every List/Describe operation. */
   readonly client: MediaConnectClient;
+  /**
+   * The write client (`maxAttempts: 1`), for PurchaseOffering only. A client that would retry is
+   * refused at call time, before anything is sent.
+   */
+  readonly writeClient: MediaConnectClient;
   readonly logger?: { warn(obj: object, msg: string): void };
   /**
    * `maxResults` per page; AWS picks (10 or 20) when absent. Left unset by default so the
@@ -34,6 +39,7 @@ const SERVICE = 'mediaconnect';
 
 export function createMediaConnectOfferings({
   client,
+  writeClient,
   logger,
   pageSize,
 }: MediaConnectDeps): MediaConnectOfferings {
@@ -43,6 +49,22 @@ export function createMediaConnectOfferings({
       'AWS returned a next token it had already returned; stopped paging',
     );
   const paging = pageSize === undefined ? { client } : { client, pageSize };
+  const reservationPages = () =>
+    walkPages(
+      paginateListReservations(paging, {}),
+      (page) => page.NextToken,
+      onRepeat('ListReservations'),
+    );
+  const listAllReservations = async (): Promise<Reservation[]> => {
+    const all: Reservation[] = [];
+    for await (const page of reservationPages()) {
+      for (const r of page.Reservations ?? []) {
+        const reservation = toReservation(r);
+        if (reservation) all.push(reservation);
+      }
+    }
+    return all;
+  };
 
   return {
     service: SERVICE,
@@ -66,37 +88,114 @@ export function createMediaConnectOfferings({
       withAwsErrors(SERVICE, 'DescribeOffering', async () => {
         const out = await client.send(new DescribeOfferingCommand({ OfferingArn: arn }));
         const offering = toOffering(out.Offering);
-        if (!offering) throw unusable('DescribeOffering', 'offering');
+        if (!offering) throw unusableAnswerError(SERVICE, 'DescribeOffering', 'offering');
         return offering;
       }),
 
-    listReservations: () =>
-      withAwsErrors(SERVICE, 'ListReservations', async () => {
-        const pages = await collectPages(
-          paginateListReservations(paging, {}),
-          (page) => page.NextToken,
-          onRepeat('ListReservations'),
-        );
-        return pages.flatMap((page) =>
-          (page.Reservations ?? []).flatMap((r) => {
-            const reservation = toReservation(r);
-            return reservation ? [reservation] : [];
-          }),
-        );
-      }),
+    listReservations: () => withAwsErrors(SERVICE, 'ListReservations', listAllReservations),
 
     describeReservation: (arn) =>
       withAwsErrors(SERVICE, 'DescribeReservation', async () => {
         const out = await client.send(new DescribeReservationCommand({ ReservationArn: arn }));
         const reservation = toReservation(out.Reservation);
-        if (!reservation) throw unusable('DescribeReservation', 'reservation');
+        if (!reservation) throw unusableAnswerError(SERVICE, 'DescribeReservation', 'reservation');
         return reservation;
       }),
 
-    // PurchaseOffering belongs here (next issue): through the *write* client (maxAttempts 1),
-    // `start` formatted as YYYY-MM-DDTHH:mm:SSZ, and an `unknown` outcome reconciled with
-    // `listReservations` (match reservation name and offering ARN).
+    purchase: ({ offeringArn, reservationName, start }) =>
+      withAwsErrors(SERVICE, 'PurchaseOffering', async () => {
+        const operation = 'PurchaseOffering';
+        if (typeof offeringArn !== 'string' || offeringArn.trim() === '') {
+          // The SDK itself throws on an empty label, but only after the call began: refuse first.
+          throw notSentError(SERVICE, operation, 'aws_bad_request', 'the offering ARN is empty.');
+        }
+        if (typeof reservationName !== 'string' || reservationName.trim() === '') {
+          throw notSentError(
+            SERVICE,
+            operation,
+            'aws_bad_request',
+            'the reservation name is empty.',
+          );
+        }
+        const startText = startTextOf(start);
+        if (!startText) {
+          throw notSentError(
+            SERVICE,
+            operation,
+            'aws_bad_request',
+            'the start must be a UTC time in the form YYYY-MM-DDTHH:mm:SSZ.',
+          );
+        }
+        await assertSingleAttempt(writeClient, SERVICE, operation);
+        const out = await writeClient.send(
+          new PurchaseOfferingCommand({
+            OfferingArn: offeringArn,
+            ReservationName: reservationName,
+            Start: startText,
+          }),
+        );
+        // A 201 without a reservation we can read: AWS probably bought it, but it cannot be shown.
+        const reservation = toReservation(out.Reservation);
+        if (!reservation) throw unusableAnswerError(SERVICE, operation, 'reservation');
+        return reservation;
+      }),
+
+    findReservation: ({ reservationName, offeringArn }) =>
+      withAwsErrors(SERVICE, 'ListReservations', async () => {
+        let best: Reservation | undefined;
+        let unreadableMatch = false;
+        for await (const page of reservationPages()) {
+          for (const r of page.Reservations ?? []) {
+            if (r?.ReservationName !== reservationName || r.OfferingArn !== offeringArn) continue;
+            const reservation = toReservation(r);
+            // It exists but cannot be read: "not found" could call a real purchase unmade.
+            if (!reservation) {
+              unreadableMatch = true;
+              continue;
+            }
+            if (!best || reservation.start.getTime() > best.start.getTime()) best = reservation;
+          }
+        }
+        if (best) return best;
+        if (unreadableMatch) {
+          throw unusableAnswerError(
+            SERVICE,
+            'ListReservations',
+            'ARN or term on a reservation that matches',
+          );
+        }
+        return undefined;
+      }),
+
+    activeReservation: (now) =>
+      withAwsErrors(SERVICE, 'ListReservations', async () => {
+        const at = now.getTime();
+        if (Number.isNaN(at)) throw new RangeError('activeReservation: now is not a valid date');
+        const reservations = await listAllReservations();
+        return reservations.find(
+          (r) => BLOCKING_STATES.has(r.state) && r.start.getTime() <= at && at < r.end.getTime(),
+        );
+      }),
   };
+}
+
+/** States in which a reservation within its term stops the account from buying another. */
+const BLOCKING_STATES: ReadonlySet<string> = new Set(['ACTIVE', 'PROCESSING']);
+
+const START_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/**
+ * The `start` to send: text must already be `YYYY-MM-DDTHH:mm:SSZ` and a real date (it is what
+ * the approver saw, so it is never rewritten); a `Date` is written in that form, milliseconds
+ * dropped. `undefined` for anything else.
+ */
+export function startTextOf(start: string | Date): string | undefined {
+  if (start instanceof Date) {
+    if (Number.isNaN(start.getTime())) return undefined;
+    return `${start.toISOString().slice(0, 19)}Z`;
+  }
+  if (typeof start !== 'string' || !START_FORM.test(start) || !parseUtc(start)) return undefined;
+  return start;
 }
 
 function toOffering(o: SdkOffering | undefined): MediaConnectOffering | undefined {
@@ -170,15 +269,4 @@ export function parseUtc(text: string | undefined): Date | undefined {
   // Date rolls "2024-02-30" over to March; the round trip catches it.
   if (date.toISOString().slice(0, 19) !== text.slice(0, 19)) return undefined;
   return date;
-}
-
-function unusable(operation: string, what: string): AwsError {
-  return new AwsError(
-    'aws_unknown',
-    SERVICE,
-    operation,
-    awsErrorMessage('aws_unknown', SERVICE),
-    'unknown',
-    { awsMessage: `the answer held no usable ${what}` },
-  );
 }

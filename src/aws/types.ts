@@ -87,24 +87,112 @@ export interface Reservation {
   readonly bandwidthMbps: number | undefined;
 }
 
-/** Read side of Device Farm offerings. Purchases and renewals come with the approval flow. */
+/** What to buy: `quantity` more slots of one offering, now (the first month is prorated). */
+export interface DeviceFarmPurchase {
+  /** Offering id, at least 32 characters (the model's minimum). */
+  readonly offeringId: string;
+  /** A whole number, at least 1. */
+  readonly quantity: number;
+  /** An unused promotion from `listPromotions` (at least 4 characters); consumed by the purchase. */
+  readonly promotionId?: string | undefined;
+}
+
+/** How many slots of one offering renew at the start of the next period (0 lets them lapse). */
+export interface DeviceFarmRenewal {
+  readonly offeringId: string;
+  /** A whole number, at least 0. */
+  readonly quantity: number;
+}
+
+/** What a purchase or renewal whose answer was lost would have left in the transaction list. */
+export interface TransactionQuery {
+  readonly offeringId: string;
+  readonly type: 'PURCHASE' | 'RENEW';
+  readonly quantity: number;
+  /**
+   * When the call was (about to be) sent, by slots-bot's clock. Transactions created more than
+   * `RECONCILE_CLOCK_SKEW_MS` before it are not considered.
+   */
+  readonly since: Date;
+  /** Transaction ids already accounted for (e.g. recorded by other requests): never returned. */
+  readonly excludeIds?: readonly string[] | undefined;
+}
+
+/**
+ * How far before `since` a transaction may be dated and still match: AWS stamps `createdOn` with
+ * its own clock, which may run behind slots-bot's.
+ */
+export const RECONCILE_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Device Farm offerings. Reads go through a client with the SDK's default retries; `purchase`
+ * and `renew` through a client with `maxAttempts: 1` (they are never retried, by the SDK or by
+ * this adapter). A failure leaves as an `AwsError`; for `purchase`/`renew` its `outcome` says
+ * whether AWS certainly did not act (`rejected`) or may have (`unknown`: reconcile with
+ * `findTransaction`, never repeat the call).
+ */
 export interface DeviceFarmOfferings {
   readonly service: 'devicefarm';
   listOfferings(): Promise<DeviceFarmOffering[]>;
+  /** The offering with this id as ListOfferings reports it now; `undefined` if not listed. */
+  getOffering(id: string): Promise<DeviceFarmOffering | undefined>;
   listPromotions(): Promise<Promotion[]>;
   /** `current` and `nextPeriod` merged per offering, all pages. */
   getOfferingStatus(): Promise<SlotStatus[]>;
   /** Newest first, as AWS returns them. */
   listTransactions(): Promise<Transaction[]>;
+  /** PurchaseOffering, sent exactly once. Resolves with the transaction AWS recorded. */
+  purchase(purchase: DeviceFarmPurchase): Promise<Transaction>;
+  /** RenewOffering, sent exactly once. Resolves with the RENEW transaction AWS recorded. */
+  renew(renewal: DeviceFarmRenewal): Promise<Transaction>;
+  /**
+   * Reconciliation: the transaction of this offering, type and quantity created at or after
+   * `since` (less the clock-skew allowance), or `undefined` when AWS lists none. Among several
+   * matches, the one created closest to `since`. Reads newest first and stops at the first page
+   * that reaches older transactions.
+   */
+  findTransaction(query: TransactionQuery): Promise<Transaction | undefined>;
 }
 
-/** Read side of MediaConnect offerings and reservations. */
+/** What to buy: one MediaConnect offering as a named reservation. */
+export interface MediaConnectPurchase {
+  readonly offeringArn: string;
+  /** Not blank; also the key `findReservation` matches on. */
+  readonly reservationName: string;
+  /**
+   * Start of the term: `YYYY-MM-DDTHH:mm:SSZ` text (sent as is) or a `Date` (sent as that text,
+   * milliseconds dropped). AWS accepts from the first day of the current month up to now.
+   */
+  readonly start: string | Date;
+}
+
+export interface ReservationQuery {
+  readonly reservationName: string;
+  readonly offeringArn: string;
+}
+
+/**
+ * MediaConnect offerings and reservations. Reads retry; `purchase` is sent exactly once through
+ * the write client, and an `unknown` outcome is reconciled with `findReservation`.
+ */
 export interface MediaConnectOfferings {
   readonly service: 'mediaconnect';
   listOfferings(): Promise<MediaConnectOffering[]>;
   describeOffering(arn: string): Promise<MediaConnectOffering>;
   listReservations(): Promise<Reservation[]>;
   describeReservation(arn: string): Promise<Reservation>;
+  /** PurchaseOffering, sent exactly once (AWS answers 201). Resolves with the new reservation. */
+  purchase(purchase: MediaConnectPurchase): Promise<Reservation>;
+  /**
+   * Reconciliation (and duplicate check): the reservation with this name for this offering, in
+   * any state; the latest-starting one if several. `undefined` when AWS lists none.
+   */
+  findReservation(query: ReservationQuery): Promise<Reservation | undefined>;
+  /**
+   * The reservation that blocks a new purchase at `now`: state ACTIVE (or PROCESSING, a purchase
+   * still being set up) and `start <= now < end`. `undefined` when there is none.
+   */
+  activeReservation(now: Date): Promise<Reservation | undefined>;
 }
 
 /** Both services, as the rest of the app sees them. */

@@ -10,6 +10,8 @@ import type { Config } from '../config.js';
 import { InFlight } from '../lifecycle/in-flight.js';
 import { type Logger, slackLogger } from '../logger.js';
 import { registerHome } from './home.js';
+import { registerRequestActions } from './request-actions.js';
+import { registerRequestModal } from './request-modal.js';
 import { registerSlashCommand, type SlashCommandDeps } from './slash-command.js';
 
 type WebClientOptions = webApi.WebClientOptions;
@@ -37,19 +39,38 @@ export interface RunningSlackApp {
 
 type Phase = 'starting' | 'ready' | 'stopping';
 
+/** Options for every Web API client of the app (Bolt's own, the outbox's, the directory's). */
+export function slackClientOptions(
+  config: Pick<Config, 'slack'>,
+  logger: Logger,
+  overrides: WebClientOptions = {},
+): WebClientOptions {
+  return {
+    slackApiUrl: config.slack.apiUrl,
+    logger: slackLogger(logger),
+    // Slow retries would hold a listener long after the user stopped waiting; delivery that must
+    // not be lost goes through the outbox, which retries on its own schedule, honouring
+    // Retry-After from the error a 429 raises.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    ...overrides,
+  };
+}
+
+export function createSlackClient(
+  config: Pick<Config, 'slack'>,
+  logger: Logger,
+  overrides?: WebClientOptions,
+): webApi.WebClient {
+  return new webApi.WebClient(config.slack.botToken, slackClientOptions(config, logger, overrides));
+}
+
 export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp> {
   const { config } = deps;
   const log = deps.logger.child({ module: 'slack-app' });
   const boltLogger = slackLogger(deps.logger);
-  const clientOptions: WebClientOptions = {
-    slackApiUrl: config.slack.apiUrl,
-    logger: boltLogger,
-    // Slow retries would hold a listener long after the user stopped waiting; delivery that must
-    // not be lost goes through the outbox, which retries on its own schedule.
-    retryConfig: { retries: 0 },
-    timeout: 10_000,
-    ...deps.clientOptions,
-  };
+  const clientOptions = slackClientOptions(config, deps.logger, deps.clientOptions);
 
   // Checking the token first fails start-up on a bad token, and spares the first user request an
   // auth.test round trip before its ack.
@@ -95,6 +116,8 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
 
   registerSlashCommand(app, { ...deps, logger: deps.logger });
   registerHome(app, { ...deps, logger: deps.logger });
+  registerRequestActions(app, { requests: deps.requests, logger: deps.logger });
+  registerRequestModal(app, { ...deps, logger: deps.logger });
 
   const socket = mode === 'socket' ? watchSocket(receiver as SocketModeReceiver) : undefined;
   const server = createServer((req, res) => {

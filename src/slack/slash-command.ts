@@ -4,23 +4,34 @@
  */
 import type { App, RespondFn } from '@slack/bolt';
 import type { Reports } from '../capacity/reports.js';
+import type { Clock } from '../lifecycle/clock.js';
 import type { Logger } from '../logger.js';
+import type { RequestService } from '../requests/service.js';
 import { parseCommand, SLASH_COMMAND } from './command-grammar.js';
+import { openRequestModal } from './request-modal.js';
 import { helpMessage, usageErrorMessage } from './views/help.js';
 import { internalErrorMessage, type SlackMessage } from './views/message.js';
 import { offeringsMessage } from './views/offerings.js';
+import { refusal } from './views/request-card.js';
+import { historyMessage, pendingMessage } from './views/request-lists.js';
 import { statusMessage } from './views/status.js';
 
 export interface SlashCommandDeps {
   readonly reports: Reports;
+  readonly requests: RequestService;
+  readonly clock: Clock;
+  readonly maxQuantity: number;
   readonly logger: Logger;
 }
 
 export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
   const log = deps.logger.child({ module: 'slash-command' });
 
-  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
-    const parsed = parseCommand(command.text ?? '');
+  app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
+    const parsed = parseCommand(command.text ?? '', {
+      now: deps.clock(),
+      maxQuantity: deps.maxQuantity,
+    });
     if (!parsed.ok) {
       log.info({ user: command.user_id, outcome: 'usage_error' }, 'slash command');
       await ack(ephemeral(usageErrorMessage(parsed.error)));
@@ -44,6 +55,41 @@ export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
           offeringsMessage(await deps.reports.offerings(cmd.service)),
         );
         return;
+      case 'purchase':
+      case 'renew': {
+        await ack();
+        if (!cmd.action) {
+          // The trigger expires 3 s after the command; the modal opens first, data follows.
+          await openRequestModal(client, command.trigger_id, cmd.kind, cmd.service, deps).catch(
+            async (err: unknown) => {
+              log.warn({ err }, 'could not open the request modal');
+              await answerLater(respond, log, async () =>
+                refusal('Slack did not open the request form in time; run the command again.'),
+              );
+            },
+          );
+          return;
+        }
+        const action = cmd.action;
+        // A created request is confirmed through the outbox; only a refusal is answered here.
+        await answerLater(respond, log, async () => {
+          const created = await deps.requests.create(command.user_id, action, '');
+          return created.ok ? undefined : refusal(created.problem.message);
+        });
+        return;
+      }
+      case 'pending':
+        await ack();
+        await answerLater(respond, log, async () =>
+          pendingMessage(await deps.requests.pending(), deps.clock()),
+        );
+        return;
+      case 'history':
+        await ack();
+        await answerLater(respond, log, async () =>
+          historyMessage(await deps.requests.history(cmd.limit), deps.clock()),
+        );
+        return;
     }
   });
 }
@@ -56,15 +102,16 @@ function ephemeral(message: SlackMessage) {
 async function answerLater(
   respond: RespondFn,
   log: Logger,
-  build: () => Promise<SlackMessage>,
+  build: () => Promise<SlackMessage | undefined>,
 ): Promise<void> {
-  let message: SlackMessage;
+  let message: SlackMessage | undefined;
   try {
     message = await build();
   } catch (err) {
     log.error({ err }, 'could not build the answer');
     message = internalErrorMessage();
   }
+  if (!message) return;
   try {
     await respond(ephemeral(message));
   } catch (err) {

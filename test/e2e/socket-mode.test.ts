@@ -3,14 +3,17 @@
  * secret, a fake Slack (Web API + `apps.connections.open` + a loopback WebSocket server), AWS
  * through the real SDK clients against the simulator. Nothing leaves 127.0.0.1.
  */
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, createCapacityServices } from '../../src/aws/index.js';
-import { createReports } from '../../src/capacity/reports.js';
+import { type SlotsBot, startSlotsBot } from '../../src/bootstrap.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/lifecycle/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { defaultSeed, type Simulator, startSimulator } from '../../src/sim/index.js';
-import { type RunningSlackApp, startSlackApp } from '../../src/slack/app.js';
+import type { RunningSlackApp } from '../../src/slack/app.js';
 import { blockText } from '../helpers/blocks.js';
 import { type FakeSlack, startFakeSlack, waitFor } from '../helpers/fake-slack.js';
 import { type FakeSocketMode, startFakeSocketMode } from '../helpers/fake-socket-mode.js';
@@ -20,12 +23,16 @@ const APP_TOKEN = 'xapp-1-A0000000001-0000000000000-TESTAPPLEVELTOKENVALUE';
 let sim: Simulator | undefined;
 let slack: FakeSlack | undefined;
 let sm: FakeSocketMode | undefined;
-let aws: ReturnType<typeof createAwsClients> | undefined;
+let bot: SlotsBot | undefined;
 let app: RunningSlackApp | undefined;
 let config: Config;
 let baseUrl: string;
 const logs: string[] = [];
 let restoreEnv: (() => void) | undefined;
+
+function tempDatabase(): string {
+  return `sqlite:${join(mkdtempSync(join(tmpdir(), 'slots-bot-socket-')), 'slots.db')}`;
+}
 
 /** A bound on anything awaited, so a hang fails with a name instead of a hook timeout. */
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
@@ -61,6 +68,7 @@ beforeAll(async () => {
     SLOTS_CHANNEL: 'C0SLOTS',
     SLOTS_APPROVERS: 'U0BOB,U0CAROL',
     AWS_REGION: 'us-west-2',
+    DATABASE_URL: tempDatabase(),
   });
   // The same secrets list as src/main.ts.
   const logger = createLogger({
@@ -68,20 +76,19 @@ beforeAll(async () => {
     secrets: [config.slack.botToken, config.slack.appToken, config.slack.signingSecret],
     destination: { write: (line: string) => void logs.push(line) },
   });
-  aws = createAwsClients({ region: config.aws.region, logger });
-  const reports = createReports(createCapacityServices(aws), clock);
-  app = await within(
+  bot = await within(
     10_000,
-    'startSlackApp in Socket Mode',
-    startSlackApp({ config, logger, reports, drainTimeoutMs: 5_000 }),
+    'the bot in Socket Mode',
+    startSlotsBot(config, { logger, clock, drainTimeoutMs: 5_000, outboxPollMs: 50 }),
   );
+  app = bot.slack;
   baseUrl = `http://127.0.0.1:${app.port}`;
 });
 
 afterAll(async () => {
   // Each step runs even if an earlier one failed, so nothing is left listening.
   const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
-    ['app.stop', app && (() => app!.stop())],
+    ['bot.stop', bot && (() => bot!.stop())],
     ['socket mode server', sm && (() => sm!.close())],
     ['fake slack', slack && (() => slack!.close())],
     ['simulator', sim && (() => sim!.close())],
@@ -91,7 +98,6 @@ afterAll(async () => {
     if (!step) continue;
     await within(10_000, name, step()).catch((e: unknown) => failures.push(String(e)));
   }
-  aws?.destroy();
   restoreEnv?.();
   if (failures.length > 0) throw new Error(`cleanup failed:\n${failures.join('\n')}`);
 });
@@ -279,11 +285,11 @@ describe('a refused app-level token', () => {
       SLOTS_CHANNEL: 'C0SLOTS',
       SLOTS_APPROVERS: 'U0BOB',
       AWS_REGION: 'us-west-2',
+      DATABASE_URL: tempDatabase(),
     });
     const logger = createLogger({ level: 'silent' });
-    const reports = createReports(createCapacityServices(aws!), () => new Date(FIXED_NOW));
     await expect(
-      within(10_000, 'a refused start', startSlackApp({ config: wrong, logger, reports })),
+      within(10_000, 'a refused start', startSlotsBot(wrong, { logger })),
     ).rejects.toThrow(
       /Slack refused the app-level token \(apps\.connections\.open: invalid_auth\); check SLACK_APP_TOKEN/,
     );

@@ -11,6 +11,8 @@ export interface WebApiCall {
   readonly args: Record<string, unknown>;
   readonly token: string | undefined;
   readonly at: number;
+  /** Whether the fake answered this call with an injected failure. */
+  failed: boolean;
 }
 
 export interface ResponseUrlPost {
@@ -86,15 +88,18 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const method = url.pathname.slice('/api/'.length);
     const args = parseArgs(req.headers['content-type'] ?? '', body);
     const auth = req.headers.authorization;
-    calls.push({
+    const call: WebApiCall = {
       method,
       args,
       token: auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined),
       at: Date.now(),
-    });
+      failed: false,
+    };
+    calls.push(call);
     const fault = faults.get(method);
     if (fault && (fault.times === undefined || fault.times > 0)) {
       if (fault.times !== undefined) fault.times -= 1;
+      call.failed = true;
       const status = fault.status ?? 200;
       const headers: Record<string, string> =
         fault.retryAfterSeconds !== undefined

@@ -1,19 +1,23 @@
 /**
- * The whole app on loopback: the real Bolt app in HTTP mode with its real AWS SDK clients, the
- * AWS simulator behind `AWS_ENDPOINT_URL_*`, and a fake Slack Web API behind `SLACK_API_URL`.
+ * The whole bot on loopback, wired exactly as `main.ts` wires it (`startSlotsBot`): the real Bolt
+ * app in HTTP mode, a real SQLite file, the real AWS SDK clients against the simulator behind
+ * `AWS_ENDPOINT_URL_*`, and a fake Slack Web API behind `SLACK_API_URL`.
  */
-import { createAwsClients, createCapacityServices } from '../../src/aws/index.js';
-import { createReports } from '../../src/capacity/reports.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type SlotsBot, startSlotsBot } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/lifecycle/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { defaultSeed, type SimSeed, type Simulator, startSimulator } from '../../src/sim/index.js';
-import { type RunningSlackApp, startSlackApp } from '../../src/slack/app.js';
+import type { RunningSlackApp } from '../../src/slack/app.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import {
   SIGNING_SECRET,
   type SignedPostOptions,
   type SlackHttpResponse,
+  sendInteraction,
   sendSlashCommand,
 } from './slack-requests.js';
 
@@ -25,12 +29,36 @@ export interface HarnessOptions {
   readonly env?: Record<string, string>;
   readonly now?: Date;
   readonly pageSize?: number;
+  /** An existing database file (to share one between harnesses); default a fresh temp file. */
+  readonly databasePath?: string;
+}
+
+/** A clock tests can move. */
+export interface TestClock extends Clock {
+  advance(ms: number): void;
+  set(at: Date): void;
+}
+
+export function testClock(start: Date): TestClock {
+  let now = start.getTime();
+  const clock = (() => new Date(now)) as TestClock;
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  clock.set = (at) => {
+    now = at.getTime();
+  };
+  return clock;
 }
 
 export interface Harness {
   readonly sim: Simulator;
   readonly slack: FakeSlack;
+  /** The running bot; replaced by `restart()`. */
+  readonly bot: SlotsBot;
   readonly app: RunningSlackApp;
+  readonly clock: TestClock;
+  readonly databasePath: string;
   readonly eventsUrl: string;
   readonly baseUrl: string;
   /** Every log line the app wrote, as raw text. */
@@ -38,10 +66,14 @@ export interface Harness {
   /** Sends `/slots <text>` and returns the HTTP answer plus the `response_url` it carried. */
   command(
     text: string,
-    opts?: SignedPostOptions & { userId?: string },
+    opts?: SignedPostOptions & { userId?: string; triggerId?: string },
   ): Promise<SlackHttpResponse & { responseUrl: string }>;
+  /** Sends a signed interactivity payload (block_actions, view_submission). */
+  interact(payload: Record<string, unknown>): Promise<SlackHttpResponse>;
   /** Waits for the first message posted to a command's `response_url`. */
   answerTo(responseUrl: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Stops the bot (not the simulator or the fake Slack) and starts a new one on the same file. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,16 +108,16 @@ export function pointAwsAt(sim: Simulator): () => void {
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const now = opts.now ?? FIXED_NOW;
-  const clock: Clock = () => new Date(now);
+  const clock = testClock(opts.now ?? FIXED_NOW);
   const sim = await startSimulator({
-    seed: (opts.seed ?? defaultSeed)(now),
+    seed: (opts.seed ?? defaultSeed)(clock()),
     now: clock,
     ...(opts.pageSize !== undefined && { pageSize: opts.pageSize }),
   });
   const slack = await startFakeSlack();
-
   const restoreEnv = pointAwsAt(sim);
+  const databasePath =
+    opts.databasePath ?? join(mkdtempSync(join(tmpdir(), 'slots-bot-test-')), 'slots.db');
 
   const config = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -93,8 +125,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
     SLOTS_CHANNEL: 'C0SLOTS',
-    SLOTS_APPROVERS: 'U0BOB,U0CAROL',
+    SLOTS_APPROVERS: 'U0BOB,U0CAROL,S0APPROVERS',
     AWS_REGION: 'us-west-2',
+    DATABASE_URL: `sqlite:${databasePath}`,
     ...opts.env,
   });
   const logs: string[] = [];
@@ -103,34 +136,65 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     secrets: [config.slack.botToken, config.slack.signingSecret],
     destination: { write: (line: string) => void logs.push(line) },
   });
-  const aws = createAwsClients({ region: config.aws.region, logger });
-  const reports = createReports(createCapacityServices(aws), clock);
-  const app = await startSlackApp({ config, logger, reports, drainTimeoutMs: 5_000 });
-  const baseUrl = `http://127.0.0.1:${app.port}`;
-  const eventsUrl = `${baseUrl}/slack/events`;
+  const start = () =>
+    startSlotsBot(config, {
+      logger,
+      clock,
+      drainTimeoutMs: 5_000,
+      outboxPollMs: 50,
+      reconcileAttempts: 3,
+      reconcileDelayMs: 50,
+      expirySweepMs: 100,
+    });
+  let bot = await start();
+  const urls = () => {
+    const baseUrl = `http://127.0.0.1:${bot.slack.port}`;
+    return { baseUrl, eventsUrl: `${baseUrl}/slack/events` };
+  };
 
-  return {
+  const h: Harness = {
     sim,
     slack,
-    app,
-    eventsUrl,
-    baseUrl,
+    clock,
+    databasePath,
     logs,
+    get bot() {
+      return bot;
+    },
+    get app() {
+      return bot.slack;
+    },
+    get baseUrl() {
+      return urls().baseUrl;
+    },
+    get eventsUrl() {
+      return urls().eventsUrl;
+    },
     async command(text, o = {}) {
       const responseUrl = slack.responseUrl();
       const res = await sendSlashCommand(
-        eventsUrl,
-        { text, responseUrl, ...(o.userId !== undefined && { userId: o.userId }) },
+        urls().eventsUrl,
+        {
+          text,
+          responseUrl,
+          ...(o.userId !== undefined && { userId: o.userId }),
+          ...(o.triggerId !== undefined && { triggerId: o.triggerId }),
+        },
         o,
       );
       return { ...res, responseUrl };
     },
+    interact: (payload) => sendInteraction(urls().eventsUrl, payload),
     answerTo: (responseUrl, timeoutMs) => slack.answerTo(responseUrl, timeoutMs),
+    async restart() {
+      await bot.stop();
+      bot = await start();
+    },
     async stop() {
-      await app.stop();
-      aws.destroy();
+      await bot.stop();
       await Promise.all([sim.close(), slack.close()]);
       restoreEnv();
     },
   };
+  return h;
 }

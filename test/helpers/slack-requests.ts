@@ -107,3 +107,13 @@ export function sendEvent(
   });
   return signedPost(eventsUrl, body, 'application/json', opts);
 }
+
+/** An interactivity payload (block_actions, view_submission) as Slack posts it: one form field. */
+export function sendInteraction(
+  eventsUrl: string,
+  payload: Record<string, unknown>,
+  opts: SignedPostOptions = {},
+): Promise<SlackHttpResponse> {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return signedPost(eventsUrl, body, 'application/x-www-form-urlencoded', opts);
+}

@@ -44,6 +44,43 @@ export function code(text: string): string {
   return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
 }
 
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+
+/**
+ * `<@U123>` for a well-formed Slack user id, so Slack shows the name; anything else (such as the
+ * bot's own actor name `slots-bot`) is shown escaped, as text.
+ */
+export function mention(userId: string): string {
+  return USER_ID.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
+}
+
+/** `<#C123>` for a well-formed channel id; anything else escaped, as text. */
+export function channelLink(channelId: string): string {
+  return CHANNEL_ID.test(channelId) ? `<#${channelId}>` : escapeMrkdwn(channelId);
+}
+
+/**
+ * Escapes `text` like `escapeMrkdwn` but keeps well-formed user and channel mentions
+ * (`<@U123>`, `<#C123>`) working: for slots-bot's own sentences that name people.
+ */
+export function escapeKeepingMentions(text: string): string {
+  return text
+    .split(/(<[@#][A-Z0-9]+>)/)
+    .map((piece) => {
+      const inner = piece.slice(2, -1);
+      if (piece.startsWith('<@') && piece.endsWith('>') && USER_ID.test(inner)) return piece;
+      if (piece.startsWith('<#') && piece.endsWith('>') && CHANNEL_ID.test(inner)) return piece;
+      return escapeMrkdwn(piece);
+    })
+    .join('');
+}
+
+/** Undoes `escapeMrkdwn`, for escaped sentences shown where Slack does not parse mrkdwn. */
+export function unescapeMrkdwn(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
 }

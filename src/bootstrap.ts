@@ -1,0 +1,129 @@
+/**
+ * Builds and starts the whole bot from a configuration, in order, and stops it in reverse. Used
+ * by `main.ts` and by the end-to-end tests, so both run exactly the same wiring.
+ */
+import type { webApi } from '@slack/bolt';
+import { createAwsClients, createCapacityServices } from './aws/index.js';
+import { createReports } from './capacity/reports.js';
+import type { Config } from './config.js';
+import { type Clock, systemClock } from './lifecycle/clock.js';
+import { startPeriodic } from './lifecycle/periodic.js';
+import type { Logger } from './logger.js';
+import { createOutboxWorker, type OutboxWorker } from './notices/outbox.js';
+import { createRequestService, type RequestService } from './requests/service.js';
+import { createSlackClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
+import { createDirectory } from './slack/directory.js';
+import { createOutboxRenderer } from './slack/outbox-renderer.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/store.js';
+
+export interface SlotsBotOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Web API client overrides (tests). */
+  readonly clientOptions?: webApi.WebClientOptions;
+  readonly drainTimeoutMs?: number;
+  readonly outboxPollMs?: number;
+  readonly reconcileAttempts?: number;
+  readonly reconcileDelayMs?: number;
+  readonly expirySweepMs?: number;
+}
+
+export interface SlotsBot {
+  readonly slack: RunningSlackApp;
+  readonly store: Store;
+  readonly outbox: OutboxWorker;
+  readonly requests: RequestService;
+  /** Stops taking requests, finishes work under way, closes AWS clients and the store. */
+  stop(): Promise<void>;
+}
+
+export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Promise<SlotsBot> {
+  const { logger } = opts;
+  const clock = opts.clock ?? systemClock;
+
+  // 1. The store (migrations run on open).
+  const store = await openStore(config.database, clock);
+
+  // 2. AWS: read clients with retries, write clients without.
+  const aws = createAwsClients({ region: config.aws.region, logger });
+  const services = createCapacityServices(aws, { logger });
+
+  // 3. Slack Web API for the outbox and the approver directory.
+  const slackClient = createSlackClient(config, logger, opts.clientOptions);
+  const directory = createDirectory({
+    slack: slackClient,
+    approvers: config.slots.approvers,
+    requesters: config.slots.requesters,
+    clock,
+    logger,
+  });
+  const outbox = createOutboxWorker({
+    store,
+    slack: slackClient,
+    render: createOutboxRenderer(clock),
+    clock,
+    logger,
+    ...(opts.outboxPollMs !== undefined && { pollMs: opts.outboxPollMs }),
+  });
+
+  // 4. The request lifecycle.
+  const requests = createRequestService({
+    store,
+    aws: services,
+    directory,
+    clock,
+    logger,
+    channel: config.slots.channel,
+    ttlMs: config.slots.requestTtlMs,
+    maxQuantity: config.slots.maxQuantity,
+    onQueued: () => outbox.kick(),
+    ...(opts.reconcileAttempts !== undefined && { reconcileAttempts: opts.reconcileAttempts }),
+    ...(opts.reconcileDelayMs !== undefined && { reconcileDelayMs: opts.reconcileDelayMs }),
+  });
+
+  // 5. Slack surfaces. If Slack refuses to start, what was opened so far is closed again.
+  const slack = await startSlackApp({
+    config,
+    logger,
+    reports: createReports(services, clock),
+    requests,
+    clock,
+    maxQuantity: config.slots.maxQuantity,
+    ...(opts.drainTimeoutMs !== undefined && { drainTimeoutMs: opts.drainTimeoutMs }),
+    ...(opts.clientOptions !== undefined && { clientOptions: opts.clientOptions }),
+  }).catch(async (err: unknown) => {
+    aws.destroy();
+    await store.close();
+    throw err;
+  });
+
+  // 6. Background work: deliveries, expiry, and requests a stopped process left undecided.
+  outbox.start();
+  const sweepMs = opts.expirySweepMs ?? Math.min(30_000, config.slots.requestTtlMs);
+  const expiry = startPeriodic('expiry', sweepMs, () => requests.expireDue(), logger);
+  void expiry.runNow();
+  const recovery = requests
+    .recover()
+    .catch((err: unknown) => logger.error({ err }, 'start-up reconciliation failed'));
+
+  let stopping: Promise<void> | undefined;
+  return {
+    slack,
+    store,
+    outbox,
+    requests,
+    stop() {
+      stopping ??= (async () => {
+        await slack.stop();
+        await expiry.stop();
+        await recovery;
+        await outbox.deliverDue();
+        await outbox.stop();
+        aws.destroy();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

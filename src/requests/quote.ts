@@ -1,0 +1,71 @@
+/**
+ * The price a request commits to, computed from the offering as AWS describes it. The same
+ * function runs again just before buying; a different answer means the quote changed.
+ */
+import type { Offering } from '../aws/types.js';
+import { type Money, times } from '../domain/money.js';
+import type { Quote, RequestAction } from './types.js';
+
+export class QuoteError extends Error {
+  override readonly name = 'QuoteError';
+}
+
+const HOUR_MS = 3_600_000;
+
+export function quoteFor(action: RequestAction, offering: Offering): Quote {
+  if (action.service === 'devicefarm') {
+    if (offering.service !== 'devicefarm') throw new QuoteError('not a Device Farm offering');
+    const unit = offering.monthlyPrice;
+    return {
+      service: 'devicefarm',
+      offeringDescription: offering.description,
+      currency: unit.currency,
+      unitPriceMicros: unit.micros.toString(),
+      priceUnit: 'MONTHLY',
+      commitsMicros: times(unit, action.quantity).micros.toString(),
+      commitsPeriod: 'month',
+    };
+  }
+  if (offering.service !== 'mediaconnect') throw new QuoteError('not a MediaConnect offering');
+  if (offering.bandwidthMbps === undefined || offering.bandwidthMbps <= 0) {
+    throw new QuoteError('the offering does not state its bandwidth, so its cost is unknown');
+  }
+  const hours = termHours(action.start, offering.durationMonths);
+  const total: Money = times(times(offering.pricePerUnit, offering.bandwidthMbps), hours);
+  return {
+    service: 'mediaconnect',
+    offeringDescription: offering.description,
+    currency: offering.pricePerUnit.currency,
+    unitPriceMicros: offering.pricePerUnit.micros.toString(),
+    priceUnit: offering.priceUnit,
+    commitsMicros: total.micros.toString(),
+    commitsPeriod: 'term',
+    durationMonths: offering.durationMonths,
+    bandwidthMbps: offering.bandwidthMbps,
+  };
+}
+
+/** Hours from `start` to the same day and time `months` later (MediaConnect bills hourly). */
+export function termHours(start: string, months: number): number {
+  const from = new Date(start);
+  const to = new Date(from);
+  to.setUTCMonth(to.getUTCMonth() + months);
+  return Math.round((to.getTime() - from.getTime()) / HOUR_MS);
+}
+
+/** Whether a fresh quote still matches the one the approver saw. */
+export function sameQuote(a: Quote, b: Quote): boolean {
+  return (
+    a.currency === b.currency &&
+    a.unitPriceMicros === b.unitPriceMicros &&
+    a.priceUnit === b.priceUnit &&
+    a.commitsMicros === b.commitsMicros
+  );
+}
+
+export function quoteMoney(quote: Quote): { unit: Money; commits: Money } {
+  return {
+    unit: { currency: quote.currency, micros: BigInt(quote.unitPriceMicros) },
+    commits: { currency: quote.currency, micros: BigInt(quote.commitsMicros) },
+  };
+}

@@ -1,0 +1,592 @@
+import type { types } from '@slack/bolt';
+import { describe, expect, it } from 'vitest';
+import { blockText, contextTexts } from '../../../test/helpers/blocks.js';
+import type { PurchaseRequest, RequestState } from '../../requests/types.js';
+import { limitViolations, type SlackMessage } from './message.js';
+import {
+  APPROVE_ACTION,
+  approveConfirmText,
+  CANCEL_ACTION,
+  outcomeReply,
+  REJECT_ACTION,
+  REJECT_MODAL_CALLBACK,
+  REJECT_NOTE_MAX,
+  REJECT_REASON_ACTION,
+  REJECT_REASON_BLOCK,
+  REQUEST_ACTIONS_BLOCK,
+  REQUEST_STATE_BLOCK,
+  REQUEST_SUMMARY_BLOCK,
+  refusal,
+  rejectModal,
+  requestCard,
+  requesterConfirmation,
+} from './request-card.js';
+
+// ---------------------------------------------------------------------------------------------
+// Factories
+
+const NOW = new Date('2026-11-22T10:00:00Z');
+const DF_ID = 'a6f1c1d2-3b4e-4f50-8a61-7b8c9d0e1f21';
+const ARN = 'arn:aws:mediaconnect:us-west-2:111122223333:offering:36KTUMS5RR10';
+const RESERVATION_ARN = 'arn:aws:mediaconnect:us-west-2:111122223333:reservation:abc:live-2026';
+
+function dfRequest(over: Partial<PurchaseRequest> = {}): PurchaseRequest {
+  return {
+    id: 'R7K2M9QX',
+    state: 'pending',
+    action: { service: 'devicefarm', kind: 'purchase', offeringId: DF_ID, quantity: 3 },
+    quote: {
+      service: 'devicefarm',
+      offeringDescription: 'Android Remote Access Unmetered Device Slot',
+      currency: 'USD',
+      unitPriceMicros: '250000000',
+      priceUnit: 'MONTHLY',
+      commitsMicros: '750000000',
+      commitsPeriod: 'month',
+    },
+    requester: 'U0REQUESTR',
+    reason: 'Release testing for 3.2',
+    createdAt: new Date('2026-11-22T09:00:00Z'),
+    expiresAt: new Date('2026-11-23T09:00:00Z'),
+    version: 1,
+    ...over,
+  };
+}
+
+function mcRequest(over: Partial<PurchaseRequest> = {}): PurchaseRequest {
+  return dfRequest({
+    action: {
+      service: 'mediaconnect',
+      kind: 'purchase',
+      offeringArn: ARN,
+      reservationName: 'live-2026',
+      start: '2026-11-22T09:00:00Z',
+    },
+    quote: {
+      service: 'mediaconnect',
+      offeringDescription: '100 Mbps outbound bandwidth for 12 months',
+      currency: 'USD',
+      unitPriceMicros: '12500',
+      priceUnit: 'HOURLY',
+      commitsMicros: '10950000000',
+      commitsPeriod: 'term',
+      durationMonths: 12,
+      bandwidthMbps: 100,
+    },
+    ...over,
+  });
+}
+
+const decided = { decidedBy: 'U0APPROVER', decidedAt: new Date('2026-11-22T09:30:00Z') };
+
+// ---------------------------------------------------------------------------------------------
+// Finding things
+
+type Button = types.Button;
+
+function buttons(m: SlackMessage): Button[] {
+  return m.blocks.flatMap((b) =>
+    b.type === 'actions' ? b.elements.filter((e): e is Button => e.type === 'button') : [],
+  );
+}
+
+function button(m: SlackMessage, actionId: string): Button {
+  const found = buttons(m).find((b) => b.action_id === actionId);
+  if (!found) throw new Error(`no button ${actionId}`);
+  return found;
+}
+
+function blockById(m: SlackMessage, blockId: string) {
+  return m.blocks.find((b) => 'block_id' in b && b.block_id === blockId);
+}
+
+function sectionById(m: SlackMessage, blockId: string): string {
+  const block = blockById(m, blockId);
+  if (block?.type !== 'section' || !block.text) throw new Error(`no section ${blockId}`);
+  return block.text.text;
+}
+
+const stateLine = (m: SlackMessage) => sectionById(m, REQUEST_STATE_BLOCK);
+const summary = (m: SlackMessage) => sectionById(m, REQUEST_SUMMARY_BLOCK);
+
+/** Every `action_id` anywhere in the message. */
+function actionIds(m: SlackMessage): string[] {
+  return JSON.stringify(m.blocks).match(/"action_id":"[^"]*"/g) ?? [];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('requestCard while pending', () => {
+  const card = requestCard(dfRequest(), NOW);
+
+  it('says who asks, for what, at what price and what it commits', () => {
+    const text = summary(card);
+    expect(text).toContain(
+      '<@U0REQUESTR> asks to buy *3 slots* of *Android Remote Access Unmetered Device Slot*.',
+    );
+    expect(text).toContain(`*Offering:* \`${DF_ID}\``);
+    expect(text).toContain('*Unit price:* $250.00 per slot per month');
+    expect(text).toContain('*Commits:* *$750.00 per month*');
+    expect(text).toContain('*Reason:*\n>Release testing for 3.2');
+  });
+
+  it('says it waits for someone other than the requester, when it expires, and its id', () => {
+    expect(stateLine(card)).toContain(
+      '*Waiting for approval* by an approver other than <@U0REQUESTR>',
+    );
+    expect(contextTexts(card).join('\n')).toContain(
+      'Request `R7K2M9QX` · asked 22 Nov 2026, 09:00 UTC · expires 23 Nov 2026, 09:00 UTC (in 23 h)',
+    );
+  });
+
+  it('has approve, reject and cancel buttons whose value is the request id and nothing else', () => {
+    const actions = blockById(card, REQUEST_ACTIONS_BLOCK);
+    expect(actions?.type).toBe('actions');
+    expect(buttons(card).map((b) => b.action_id)).toEqual([
+      APPROVE_ACTION,
+      REJECT_ACTION,
+      CANCEL_ACTION,
+    ]);
+    for (const b of buttons(card)) {
+      expect(b.value).toBe('R7K2M9QX');
+      expect(b.text.text.length).toBeLessThanOrEqual(75);
+    }
+    expect(APPROVE_ACTION).toBe('request_approve');
+    expect(button(card, APPROVE_ACTION).style).toBe('primary');
+    expect(button(card, REJECT_ACTION).style).toBe('danger');
+    expect(button(card, CANCEL_ACTION).style).toBeUndefined();
+  });
+
+  it('asks the approver to confirm the cost before approving', () => {
+    const { confirm } = button(card, APPROVE_ACTION);
+    expect(confirm?.title?.text).toBe('Approve request R7K2M9QX?');
+    expect(confirm?.text.text).toContain('This commits *$750.00 per month*.');
+    expect(confirm?.text.text).toContain('<@U0REQUESTR> asks to buy *3 slots*');
+    expect(confirm?.text.text.length).toBeLessThanOrEqual(300);
+    expect(confirm?.confirm?.text).toBe('Approve and buy');
+    expect(button(card, REJECT_ACTION).confirm).toBeUndefined();
+  });
+
+  it('shows a MediaConnect request with its reservation, start and cost over the term', () => {
+    const m = requestCard(mcRequest(), NOW);
+    const text = summary(m);
+    expect(text).toContain(
+      '<@U0REQUESTR> asks to reserve *100 Mbps* for 12 months (*100 Mbps outbound bandwidth for 12 months*) as `live-2026`, starting 22 Nov 2026, 09:00 UTC.',
+    );
+    expect(text).toContain(`*Offering:* \`${ARN}\``);
+    expect(text).toContain('*Unit price:* $0.0125 per Mbps per hour');
+    expect(text).toContain('*Commits:* *$10,950.00 over the 12-month term*');
+    expect(button(m, APPROVE_ACTION).confirm?.text.text).toContain(
+      'This commits *$10,950.00 over the 12-month term*.',
+    );
+  });
+
+  it('shows a renewal to 0 as letting the slots lapse, costing nothing from the next period', () => {
+    const m = requestCard(
+      dfRequest({
+        action: { service: 'devicefarm', kind: 'renew', offeringId: DF_ID, quantity: 0 },
+        quote: { ...dfRequest().quote, commitsMicros: '0' },
+      }),
+      NOW,
+    );
+    expect(summary(m)).toContain('asks to let the slots of *Android');
+    expect(summary(m)).toContain('*Commits:* *$0.00 per month* from the next period');
+    expect(button(m, APPROVE_ACTION).confirm?.text.text).toContain(
+      'This commits *$0.00 per month* from the next period.',
+    );
+    expect(button(m, APPROVE_ACTION).confirm?.confirm?.text).toBe('Approve renewal');
+    expect(
+      requestCard(
+        dfRequest({
+          action: { service: 'devicefarm', kind: 'renew', offeringId: DF_ID, quantity: 2 },
+        }),
+        NOW,
+      ).blocks[0],
+    ).toMatchObject({ text: { text: 'Renew Device Farm slots · R7K2M9QX' } });
+  });
+
+  it('names the promotion of a Device Farm purchase', () => {
+    const m = requestCard(
+      dfRequest({
+        action: {
+          service: 'devicefarm',
+          kind: 'purchase',
+          offeringId: DF_ID,
+          quantity: 1,
+          promotionId: 'promo-android-free-month',
+        },
+      }),
+      NOW,
+    );
+    expect(summary(m)).toContain(
+      'buy *1 slot* of *Android Remote Access Unmetered Device Slot* with promotion `promo-android-free-month`',
+    );
+  });
+
+  it('says when no reason was given', () => {
+    expect(summary(requestCard(dfRequest({ reason: '  ' }), NOW))).toContain(
+      '*Reason:* none given',
+    );
+  });
+
+  it('shows no buttons once the request is past its expiry, even before expiry is recorded', () => {
+    const m = requestCard(dfRequest(), new Date('2026-11-23T09:00:00Z'));
+    expect(buttons(m)).toEqual([]);
+    expect(stateLine(m)).toContain('*Expired* 23 Nov 2026, 09:00 UTC without a decision');
+    expect(m.text).toContain('(expired)');
+  });
+});
+
+describe('requestCard after pending', () => {
+  const cases: ReadonlyArray<readonly [RequestState, Partial<PurchaseRequest>, readonly string[]]> =
+    [
+      [
+        'executing',
+        decided,
+        [':gear: *Approved; buying now…*', 'Approved by <@U0APPROVER> at 22 Nov 2026, 09:30 UTC.'],
+      ],
+      [
+        'succeeded',
+        {
+          ...decided,
+          outcome: { transactionId: 'd30614ed-1b03-404c-9893-12345EXAMPLE', source: 'answer' },
+        },
+        [
+          '*Bought.* AWS transaction `d30614ed-1b03-404c-9893-12345EXAMPLE`.',
+          'Approved by <@U0APPROVER>',
+        ],
+      ],
+      [
+        'failed',
+        {
+          ...decided,
+          outcome: {
+            errorCode: 'aws_limit_exceeded',
+            message: 'AWS refused: the slot limit is reached.',
+          },
+        },
+        [
+          ':x: *Failed.* AWS refused: the slot limit is reached. (`aws_limit_exceeded`) Nothing was bought.',
+          'Approved by <@U0APPROVER>',
+        ],
+      ],
+      [
+        'unknown',
+        {
+          ...decided,
+          outcome: { errorCode: 'aws_timeout', message: 'AWS did not answer in time.' },
+        },
+        [
+          '*OUTCOME UNKNOWN: check the AWS console; this request will not be retried.*',
+          'AWS did not answer in time.',
+          'Approved by <@U0APPROVER>',
+        ],
+      ],
+      [
+        'rejected',
+        { ...decided, decisionNote: 'Use the spare iOS slots first' },
+        [
+          '*Rejected* by <@U0APPROVER> at 22 Nov 2026, 09:30 UTC. Nothing was bought.',
+          '>Use the spare iOS slots first',
+        ],
+      ],
+      [
+        'cancelled',
+        { decidedBy: 'U0REQUESTR', decidedAt: new Date('2026-11-22T09:10:00Z') },
+        ['*Cancelled* by <@U0REQUESTR> at 22 Nov 2026, 09:10 UTC. Nothing was bought.'],
+      ],
+      [
+        'expired',
+        { finishedAt: new Date('2026-11-23T09:00:05Z') },
+        ['*Expired* at 23 Nov 2026, 09:00 UTC without a decision. Nothing was bought.'],
+      ],
+    ];
+
+  it.each(cases)(
+    '%s: says so, with who decided and when, and has no buttons',
+    (state, over, expected) => {
+      const m = requestCard(dfRequest({ state, ...over }), NOW);
+      for (const e of expected) expect(stateLine(m)).toContain(e);
+      expect(buttons(m)).toEqual([]);
+      expect(blockById(m, REQUEST_ACTIONS_BLOCK)).toBeUndefined();
+      expect(actionIds(m)).toEqual([]);
+      expect(contextTexts(m).join()).not.toContain('expires');
+      expect(limitViolations(m)).toEqual([]);
+    },
+  );
+
+  it('names the reservation ARN of a MediaConnect purchase and a reconciled outcome', () => {
+    const m = requestCard(
+      mcRequest({
+        state: 'succeeded',
+        ...decided,
+        outcome: { reservationArn: RESERVATION_ARN, source: 'reconciliation' },
+      }),
+      NOW,
+    );
+    expect(stateLine(m)).toContain(
+      `*Reserved.* AWS reservation \`${RESERVATION_ARN}\` (confirmed by checking AWS).`,
+    );
+  });
+
+  it('does not repeat "nothing was bought" when the failure already says it', () => {
+    const m = requestCard(
+      dfRequest({
+        state: 'failed',
+        ...decided,
+        outcome: { errorCode: 'quote_changed', message: 'Nothing was bought: the price changed.' },
+      }),
+      NOW,
+    );
+    expect(stateLine(m).match(/nothing was bought/gi)).toHaveLength(1);
+  });
+});
+
+describe('requestCard escapes and stays within limits', () => {
+  const nasty = '<!channel> & <https://evil.example|click> `tick`';
+
+  it('escapes user and AWS text everywhere', () => {
+    const m = requestCard(
+      dfRequest({
+        reason: nasty,
+        quote: { ...dfRequest().quote, offeringDescription: nasty },
+        state: 'rejected',
+        ...decided,
+        decisionNote: nasty,
+      }),
+      NOW,
+    );
+    const all = blockText(m);
+    expect(all).not.toContain('<!channel>');
+    expect(all).not.toContain('<https://');
+    expect(all).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
+    expect(m.text).not.toContain('<!channel>');
+  });
+
+  it('escapes failure messages and the reservation name', () => {
+    const m = requestCard(
+      mcRequest({
+        state: 'failed',
+        ...decided,
+        outcome: { message: 'AWS said <!here>' },
+        action: {
+          ...(mcRequest().action as Extract<
+            PurchaseRequest['action'],
+            { service: 'mediaconnect' }
+          >),
+          reservationName: 'a<b>',
+        },
+      }),
+      NOW,
+    );
+    const all = blockText(m);
+    expect(all).toContain('AWS said &lt;!here&gt;');
+    expect(all).toContain('`a&lt;b&gt;`');
+  });
+
+  it('keeps everything within Block Kit limits with the longest inputs', () => {
+    const long = `${'word '.repeat(4000)}<&>`;
+    const manyLines = Array.from({ length: 400 }, (_, i) => `line ${i} <x>`).join('\n');
+    for (const state of ['pending', 'failed', 'unknown', 'rejected'] as const) {
+      for (const request of [
+        dfRequest({
+          state,
+          reason: manyLines.slice(0, 1000),
+          quote: { ...dfRequest().quote, offeringDescription: long },
+          decisionNote: long.slice(0, REJECT_NOTE_MAX),
+          outcome: { message: long, errorCode: 'x'.repeat(300) },
+          ...decided,
+        }),
+        mcRequest({
+          state,
+          reason: long.slice(0, 1000),
+          action: {
+            service: 'mediaconnect',
+            kind: 'purchase',
+            offeringArn: `${ARN}${'x'.repeat(80)}`,
+            reservationName: 'n'.repeat(128),
+            start: '2026-11-22T09:00:00Z',
+          },
+          quote: {
+            ...mcRequest().quote,
+            offeringDescription: long,
+            commitsMicros: '999999999999999999999',
+          },
+        }),
+      ]) {
+        const m = requestCard(request, NOW);
+        expect(limitViolations(m)).toEqual([]);
+        expect(summary(m).split('\n').length).toBeLessThan(30);
+        for (const b of buttons(m)) {
+          expect(b.text.text.length).toBeLessThanOrEqual(75);
+          expect(b.confirm?.title?.text.length ?? 0).toBeLessThanOrEqual(100);
+          expect(b.confirm?.text.text.length ?? 0).toBeLessThanOrEqual(300);
+        }
+        if (state === 'pending') {
+          expect(button(m, APPROVE_ACTION).confirm?.text.text).toMatch(/^This commits \*/);
+        }
+      }
+    }
+  });
+
+  it('keeps the cost in the confirm dialog whatever else has to go', () => {
+    const text = approveConfirmText(
+      mcRequest({
+        requester: 'U0REQUESTR',
+        action: {
+          service: 'mediaconnect',
+          kind: 'purchase',
+          offeringArn: ARN,
+          reservationName: '&'.repeat(128),
+          start: '2026-11-22T09:00:00Z',
+        },
+      }),
+    );
+    expect(text.length).toBeLessThanOrEqual(300);
+    expect(text).toContain('This commits *$10,950.00 over the 12-month term*.');
+  });
+
+  it('does not throw on a malformed stored amount', () => {
+    const m = requestCard(
+      dfRequest({ quote: { ...dfRequest().quote, unitPriceMicros: 'n/a', commitsMicros: '1.5' } }),
+      NOW,
+    );
+    expect(summary(m)).toContain('*Unit price:* unknown');
+    expect(summary(m)).toContain('*Commits:* *an unknown amount*');
+  });
+
+  it('has a short fallback text naming the request, its state and the cost', () => {
+    const m = requestCard(dfRequest(), NOW);
+    expect(m.text).toBe(
+      'Request R7K2M9QX (pending): <@U0REQUESTR> asks to buy *3 slots* of *Android Remote Access Unmetered Device Slot*, committing $750.00 per month.',
+    );
+  });
+});
+
+describe('outcomeReply', () => {
+  const cases: ReadonlyArray<readonly [RequestState, Partial<PurchaseRequest>, readonly string[]]> =
+    [
+      [
+        'succeeded',
+        { ...decided, outcome: { transactionId: 'tx-1' } },
+        [
+          '<@U0REQUESTR>, your request `R7K2M9QX` to buy *3 slots*',
+          'succeeded: it commits $750.00 per month. AWS transaction `tx-1`. Approved by <@U0APPROVER>.',
+        ],
+      ],
+      [
+        'failed',
+        { ...decided, outcome: { message: 'AWS refused.' } },
+        ['<@U0REQUESTR>, your request `R7K2M9QX`', 'failed. AWS refused. Nothing was bought.'],
+      ],
+      [
+        'unknown',
+        { ...decided, outcome: { message: 'No answer.' } },
+        [
+          '*The outcome of request `R7K2M9QX`',
+          'is unknown: check the AWS console; this request will not be retried.*',
+          'No answer.',
+          '<@U0REQUESTR> <@U0APPROVER>',
+        ],
+      ],
+      [
+        'rejected',
+        { ...decided, decisionNote: 'Not this quarter' },
+        [
+          '<@U0REQUESTR>, <@U0APPROVER> rejected your request `R7K2M9QX`',
+          'Nothing was bought.',
+          '>Not this quarter',
+        ],
+      ],
+      [
+        'cancelled',
+        { decidedBy: 'U0REQUESTR' },
+        ['<@U0REQUESTR> cancelled request `R7K2M9QX`', 'Nothing was bought.'],
+      ],
+      [
+        'expired',
+        {},
+        [
+          '<@U0REQUESTR>, your request `R7K2M9QX`',
+          'expired without a decision. Nothing was bought; ask again if it is still needed.',
+        ],
+      ],
+      ['executing', decided, ['Request `R7K2M9QX` is buying.']],
+    ];
+
+  it.each(cases)('%s', (state, over, expected) => {
+    const m = outcomeReply(dfRequest({ state, ...over }));
+    const text = blockText(m);
+    for (const e of expected) expect(text).toContain(e);
+    expect(actionIds(m)).toEqual([]);
+    expect(limitViolations(m)).toEqual([]);
+    expect(m.text).toContain('R7K2M9QX');
+  });
+
+  it('names the reservation of a MediaConnect purchase', () => {
+    const m = outcomeReply(
+      mcRequest({ state: 'succeeded', outcome: { reservationArn: RESERVATION_ARN } }),
+    );
+    expect(blockText(m)).toContain(`AWS reservation \`${RESERVATION_ARN}\`.`);
+  });
+});
+
+describe('requesterConfirmation', () => {
+  it('says where the request waits', () => {
+    const m = requesterConfirmation(dfRequest(), 'C0APPROVALS');
+    expect(blockText(m)).toContain(
+      'Request R7K2M9QX is waiting for approval in <#C0APPROVALS>: buy *3 slots*',
+    );
+    expect(blockText(m)).toContain('committing $750.00 per month');
+    expect(blockText(m)).toContain('expires 23 Nov 2026, 09:00 UTC');
+    expect(m.text).toBe('Request R7K2M9QX is waiting for approval in <#C0APPROVALS>.');
+    expect(limitViolations(m)).toEqual([]);
+  });
+
+  it('uses the card channel when none is given, and words when there is none yet', () => {
+    expect(
+      requesterConfirmation(dfRequest({ card: { channel: 'C0CARD', ts: '1.2' } })).text,
+    ).toContain('<#C0CARD>');
+    expect(requesterConfirmation(dfRequest()).text).toContain('in the approvals channel');
+    expect(requesterConfirmation(dfRequest(), '<!here>').text).toContain('&lt;!here&gt;');
+  });
+});
+
+describe('refusal', () => {
+  it('keeps mentions and escapes anything else', () => {
+    const m = refusal(
+      'Only <@U0REQUESTR>, who asked, can cancel request R7K2M9QX. <!channel> & co',
+    );
+    expect(m.text).toBe(
+      ':no_entry: Only <@U0REQUESTR>, who asked, can cancel request R7K2M9QX. &lt;!channel&gt; &amp; co',
+    );
+    expect(blockText(m)).toBe(m.text);
+    expect(limitViolations(m)).toEqual([]);
+  });
+
+  it('is never empty and never too long', () => {
+    expect(refusal('').text.length).toBeGreaterThan(12);
+    expect(limitViolations(refusal('x'.repeat(10_000)))).toEqual([]);
+  });
+});
+
+describe('rejectModal', () => {
+  it('asks for an optional reason and carries the request id in private_metadata', () => {
+    const view = rejectModal('R7K2M9QX');
+    expect(view.callback_id).toBe(REJECT_MODAL_CALLBACK);
+    expect(view.private_metadata).toBe('R7K2M9QX');
+    expect(view.title.text.length).toBeLessThanOrEqual(24);
+    expect(view.submit?.text).toBe('Reject');
+    const input = view.blocks.find((b) => b.type === 'input' && b.block_id === REJECT_REASON_BLOCK);
+    expect(input).toMatchObject({
+      optional: true,
+      element: {
+        type: 'plain_text_input',
+        action_id: REJECT_REASON_ACTION,
+        multiline: true,
+        max_length: REJECT_NOTE_MAX,
+      },
+    });
+    expect(blockText(view)).toContain('Reject request `R7K2M9QX`?');
+  });
+});

@@ -1,0 +1,348 @@
+/**
+ * The request card posted for approvers, and the small messages around it: the thread reply
+ * with the outcome, the requester's confirmation, refusals, and the reject-reason modal.
+ *
+ * A card is a function of the stored request and the clock: buttons exist only while the
+ * request is pending and undecided in time, and each button carries the request id and nothing
+ * else. Price, offering and quantity on the card come from the stored quote.
+ */
+import type { types } from '@slack/bolt';
+import { formatDateTime } from '../../domain/dates.js';
+import type { PurchaseRequest } from '../../requests/types.js';
+import {
+  context,
+  fallback,
+  header,
+  type KnownBlock,
+  type SlackMessage,
+  section,
+} from './message.js';
+import {
+  channelLink,
+  code,
+  escapeKeepingMentions,
+  escapeMrkdwn,
+  mention,
+  truncate,
+  truncateMrkdwn,
+} from './mrkdwn.js';
+import {
+  actionSentence,
+  actionTitlePlain,
+  commitmentText,
+  isOverdue,
+  offeringRef,
+  outcomeRef,
+  quoted,
+  relativeTime,
+  STATE_EMOJI,
+  STATE_LABEL,
+  unitPriceText,
+} from './request-text.js';
+
+export const APPROVE_ACTION = 'request_approve';
+export const REJECT_ACTION = 'request_reject';
+export const CANCEL_ACTION = 'request_cancel';
+
+/** The card's blocks, for tests and for listeners that read the message back. */
+export const REQUEST_SUMMARY_BLOCK = 'request_summary';
+export const REQUEST_STATE_BLOCK = 'request_state';
+export const REQUEST_ACTIONS_BLOCK = 'request_actions';
+
+export const REJECT_MODAL_CALLBACK = 'request_reject_modal';
+export const REJECT_REASON_BLOCK = 'reject_reason';
+export const REJECT_REASON_ACTION = 'reject_reason_input';
+/** The longest rejection note the modal accepts; the card shows it in full. */
+export const REJECT_NOTE_MAX = 500;
+
+/** Slack's confirm dialog limits. */
+const CONFIRM_TITLE_MAX = 100;
+const CONFIRM_TEXT_MAX = 300;
+const REASON_SHOWN_MAX = 1000;
+const MESSAGE_SHOWN_MAX = 600;
+
+type ActionsBlock = types.ActionsBlock;
+type Button = types.Button;
+
+// ---------------------------------------------------------------------------------------------
+// The card
+
+export function requestCard(request: PurchaseRequest, now: Date): SlackMessage {
+  const blocks: KnownBlock[] = [
+    header(`${actionTitlePlain(request.action)} · ${request.id}`),
+    { ...section(summaryText(request)), block_id: REQUEST_SUMMARY_BLOCK },
+    { ...section(stateText(request, now)), block_id: REQUEST_STATE_BLOCK },
+  ];
+  const open = request.state === 'pending' && !isOverdue(request, now);
+  if (open) blocks.push(actionButtons(request));
+  blocks.push(context(footerText(request, now, open)));
+
+  const state = isOverdue(request, now) ? 'expired' : STATE_LABEL[request.state];
+  return {
+    text: fallback(
+      `Request ${request.id} (${state}):`,
+      `${mention(request.requester)} asks to ${actionSentence(request, 60)},`,
+      `committing ${commitmentText(request.quote)}.`,
+    ),
+    blocks,
+  };
+}
+
+function summaryText(request: PurchaseRequest): string {
+  const { quote } = request;
+  const lines = [
+    `${mention(request.requester)} asks to ${actionSentence(request)}.`,
+    `*Offering:* ${offeringRef(request.action)}`,
+    `*Unit price:* ${unitPriceText(quote)}`,
+    `*Commits:* *${commitmentText(quote)}*${
+      request.action.kind === 'renew' ? ' from the next period' : ''
+    }`,
+  ];
+  const reason = request.reason.trim();
+  lines.push(reason ? `*Reason:*\n${quoted(reason, REASON_SHOWN_MAX)}` : '*Reason:* none given');
+  return lines.join('\n');
+}
+
+function when(at: Date | undefined): string {
+  return at ? ` at ${formatDateTime(at)}` : '';
+}
+
+function approvedBy(request: PurchaseRequest): string {
+  return request.decidedBy
+    ? `Approved by ${mention(request.decidedBy)}${when(request.decidedAt)}.`
+    : 'Approved.';
+}
+
+function outcomeMessage(request: PurchaseRequest): string {
+  const message = request.outcome?.message?.trim();
+  return message ? escapeMrkdwn(truncate(message, MESSAGE_SHOWN_MAX)) : '';
+}
+
+/** The state line: what is happening now, who decided and when. */
+export function stateText(request: PurchaseRequest, now: Date): string {
+  const emoji = STATE_EMOJI[request.state];
+  switch (request.state) {
+    case 'pending':
+      if (isOverdue(request, now)) {
+        return `${STATE_EMOJI.expired} *Expired* ${formatDateTime(request.expiresAt)} without a decision; it can no longer be approved. Nothing was bought.`;
+      }
+      return `${emoji} *Waiting for approval* by an approver other than ${mention(request.requester)}.`;
+    case 'executing':
+      return `${emoji} *Approved; buying now…* ${approvedBy(request)}`;
+    case 'succeeded': {
+      const ref = outcomeRef(request);
+      const confirmed =
+        request.outcome?.source === 'reconciliation' ? ' (confirmed by checking AWS)' : '';
+      return [
+        `${emoji} *${doneWord(request)}.*${ref ? ` AWS ${ref}${confirmed}.` : confirmed}`,
+        approvedBy(request),
+      ].join(' ');
+    }
+    case 'failed': {
+      const message = outcomeMessage(request);
+      const nothing = /nothing was bought/i.test(message) ? '' : ' Nothing was bought.';
+      const errorCode = request.outcome?.errorCode ? ` (${code(request.outcome.errorCode)})` : '';
+      return `${emoji} *Failed.* ${message}${errorCode}${nothing}\n${approvedBy(request)}`;
+    }
+    case 'unknown': {
+      const message = outcomeMessage(request);
+      return (
+        `${emoji} *OUTCOME UNKNOWN: check the AWS console; this request will not be retried.* ${emoji}\n` +
+        `${message ? `${message}\n` : ''}${approvedBy(request)}`
+      );
+    }
+    case 'rejected': {
+      const note = request.decisionNote?.trim();
+      return (
+        `${emoji} *Rejected* by ${mention(request.decidedBy ?? 'an approver')}${when(request.decidedAt)}. Nothing was bought.` +
+        (note ? `\n${quoted(note, REJECT_NOTE_MAX)}` : '')
+      );
+    }
+    case 'cancelled':
+      return `${emoji} *Cancelled* by ${mention(request.decidedBy ?? request.requester)}${when(request.decidedAt)}. Nothing was bought.`;
+    case 'expired':
+      return `${emoji} *Expired*${when(request.finishedAt ?? request.expiresAt)} without a decision. Nothing was bought.`;
+  }
+}
+
+function doneWord(request: PurchaseRequest): string {
+  const { action } = request;
+  if (action.service === 'mediaconnect') return 'Reserved';
+  return action.kind === 'renew' ? 'Renewal set' : 'Bought';
+}
+
+function footerText(request: PurchaseRequest, now: Date, open: boolean): string {
+  const parts = [`Request ${code(request.id)}`, `asked ${formatDateTime(request.createdAt)}`];
+  if (open) {
+    parts.push(
+      `expires ${formatDateTime(request.expiresAt)} (${relativeTime(now, request.expiresAt)})`,
+    );
+  }
+  return parts.join(' · ');
+}
+
+function actionButtons(request: PurchaseRequest): ActionsBlock {
+  const approve: Button = {
+    type: 'button',
+    action_id: APPROVE_ACTION,
+    text: { type: 'plain_text', text: 'Approve', emoji: true },
+    style: 'primary',
+    value: request.id,
+    confirm: {
+      title: {
+        type: 'plain_text',
+        text: truncate(`Approve request ${request.id}?`, CONFIRM_TITLE_MAX),
+      },
+      text: { type: 'mrkdwn', text: approveConfirmText(request) },
+      confirm: {
+        type: 'plain_text',
+        text: request.action.kind === 'renew' ? 'Approve renewal' : 'Approve and buy',
+      },
+      deny: { type: 'plain_text', text: 'Not yet' },
+      style: 'primary',
+    },
+  };
+  const rejectButton: Button = {
+    type: 'button',
+    action_id: REJECT_ACTION,
+    text: { type: 'plain_text', text: 'Reject', emoji: true },
+    style: 'danger',
+    value: request.id,
+  };
+  const cancel: Button = {
+    type: 'button',
+    action_id: CANCEL_ACTION,
+    text: { type: 'plain_text', text: 'Cancel request', emoji: true },
+    value: request.id,
+  };
+  return {
+    type: 'actions',
+    block_id: REQUEST_ACTIONS_BLOCK,
+    elements: [approve, rejectButton, cancel],
+  };
+}
+
+/**
+ * What the approver agrees to, cost first, within the dialog's 300 characters: the longest of
+ * these sentences that fits is used, so the cost is never cut.
+ */
+export function approveConfirmText(request: PurchaseRequest): string {
+  const cost = `This commits *${commitmentText(request.quote)}*${
+    request.action.kind === 'renew' ? ' from the next period' : ''
+  }.`;
+  const what = `${mention(request.requester)} asks to ${actionSentence(request, 40)}.`;
+  const once = 'slots-bot calls AWS once; this cannot be undone from Slack.';
+  const candidates = [`${cost} ${what} ${once}`, `${cost} ${what}`, `${cost} ${once}`, cost];
+  return (
+    candidates.find((c) => c.length <= CONFIRM_TEXT_MAX) ?? truncateMrkdwn(cost, CONFIRM_TEXT_MAX)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Around the card
+
+/** The reply in the card's thread once a request is finished (or, for the others, its state). */
+export function outcomeReply(request: PurchaseRequest): SlackMessage {
+  const requester = mention(request.requester);
+  const decider = request.decidedBy ? mention(request.decidedBy) : undefined;
+  const subject = `request ${code(request.id)} to ${actionSentence(request, 60)}`;
+  const emoji = STATE_EMOJI[request.state];
+  const message = outcomeMessage(request);
+  let text: string;
+  switch (request.state) {
+    case 'succeeded': {
+      const ref = outcomeRef(request);
+      text =
+        `${emoji} ${requester}, your ${subject} succeeded: it commits ${commitmentText(request.quote)}.` +
+        (ref ? ` AWS ${ref}.` : '') +
+        (decider ? ` Approved by ${decider}.` : '');
+      break;
+    }
+    case 'failed': {
+      const nothing = /nothing was bought/i.test(message) ? '' : ' Nothing was bought.';
+      text = `${emoji} ${requester}, your ${subject} failed. ${message}${nothing}`;
+      break;
+    }
+    case 'unknown':
+      text =
+        `${emoji} *The outcome of ${subject} is unknown: check the AWS console; this request will not be retried.*` +
+        `${message ? ` ${message}` : ''} ${requester}${decider ? ` ${decider}` : ''}`;
+      break;
+    case 'rejected': {
+      const note = request.decisionNote?.trim();
+      text =
+        `${emoji} ${requester}, ${decider ?? 'an approver'} rejected your ${subject}. Nothing was bought.` +
+        (note ? `\n${quoted(note, REJECT_NOTE_MAX)}` : '');
+      break;
+    }
+    case 'cancelled':
+      text = `${emoji} ${decider ?? requester} cancelled ${subject}. Nothing was bought.`;
+      break;
+    case 'expired':
+      text = `${emoji} ${requester}, your ${subject} expired without a decision. Nothing was bought; ask again if it is still needed.`;
+      break;
+    case 'pending':
+    case 'executing':
+      text = `${emoji} Request ${code(request.id)} is ${STATE_LABEL[request.state]}.`;
+      break;
+  }
+  const state = STATE_LABEL[request.state];
+  return { text: fallback(`Request ${request.id}: ${state}.`), blocks: [section(text)] };
+}
+
+/**
+ * The ephemeral note for the requester once the card is posted. `channel` defaults to where the
+ * card is; before it is posted, the channel the outbox posts into.
+ */
+export function requesterConfirmation(request: PurchaseRequest, channel?: string): SlackMessage {
+  const where = channel ?? request.card?.channel;
+  const place = where ? channelLink(where) : 'the approvals channel';
+  const text =
+    `${STATE_EMOJI.pending} Request ${request.id} is waiting for approval in ${place}: ` +
+    `${actionSentence(request, 60)}, committing ${commitmentText(request.quote)}. ` +
+    `It expires ${formatDateTime(request.expiresAt)} unless someone decides; you can cancel it from its card.`;
+  return {
+    text: fallback(`Request ${request.id} is waiting for approval in ${place}.`),
+    blocks: [section(text)],
+  };
+}
+
+/**
+ * An ephemeral refusal (self-approval, not an approver, no longer pending, expired, cancel by
+ * someone else). `reason` is slots-bot's own sentence; mentions in it keep working, anything else
+ * is escaped.
+ */
+export function refusal(reason: string): SlackMessage {
+  const text = `:no_entry: ${escapeKeepingMentions(reason.trim() || 'That is not possible.')}`;
+  return { text: fallback(text), blocks: [section(text)] };
+}
+
+/** Asks an approver for an optional reason before rejecting; `private_metadata` = request id. */
+export function rejectModal(requestId: string): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: REJECT_MODAL_CALLBACK,
+    private_metadata: requestId,
+    title: { type: 'plain_text', text: 'Reject request' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [
+      section(
+        `Reject request ${code(requestId)}? Nothing will be bought. The requester sees your reason in the request's thread.`,
+      ),
+      {
+        type: 'input',
+        block_id: REJECT_REASON_BLOCK,
+        optional: true,
+        label: { type: 'plain_text', text: 'Reason (optional)' },
+        element: {
+          type: 'plain_text_input',
+          action_id: REJECT_REASON_ACTION,
+          multiline: true,
+          max_length: REJECT_NOTE_MAX,
+          placeholder: { type: 'plain_text', text: 'Why not, or what to ask for instead' },
+        },
+      },
+    ],
+  };
+}

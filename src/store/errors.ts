@@ -1,0 +1,35 @@
+/**
+ * Every failure the store reports on its own account is a `StoreError` with a string code. Driver
+ * errors the store cannot name (a full disk, a broken file) travel as the `cause`.
+ */
+export const STORE_ERROR_CODES = [
+  /** A row read back does not hold what the store wrote: bad JSON, a bad date, an unknown state. */
+  'store_corrupt',
+  /** The caller passed something the store refuses to write (an invalid date, an empty `from`). */
+  'store_invalid_input',
+  /** The request an event or a message refers to does not exist. */
+  'store_not_found',
+  /** A request with this id already exists. */
+  'store_conflict',
+  /** The database stayed locked by another process for longer than the busy timeout. */
+  'store_busy',
+  /** The database was migrated by a newer slots-bot than this one. */
+  'store_schema_too_new',
+] as const;
+
+export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isStoreError(e: unknown): e is StoreError {
+  return e instanceof StoreError;
+}

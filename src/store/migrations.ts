@@ -1,0 +1,140 @@
+/**
+ * Versioned schema changes for the SQLite backend, applied in order when the store opens. All the
+ * pending ones run in one `BEGIN IMMEDIATE` transaction together with their `schema_migrations`
+ * rows, so a crash mid-way leaves the previous version intact and two processes opening a new file
+ * at once cannot both apply version 1. Never edit a released migration: append the next one.
+ * (A PostgreSQL backend keeps its own list of the same shape.)
+ */
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+export interface Migration {
+  /** 1, 2, 3 … in order, without gaps. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Instants are INTEGER epoch milliseconds; action, quote, outcome, details and payloads are JSON
+ * text; money lives inside the JSON as decimal strings of micro-units.
+ */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'requests, request events, outbox, notices',
+    sql: `
+      CREATE TABLE requests (
+        id                   TEXT PRIMARY KEY,
+        state                TEXT NOT NULL,
+        action               TEXT NOT NULL,
+        quote                TEXT NOT NULL,
+        requester            TEXT NOT NULL,
+        reason               TEXT NOT NULL,
+        created_at           INTEGER NOT NULL,
+        expires_at           INTEGER NOT NULL,
+        decided_by           TEXT,
+        decided_at           INTEGER,
+        decision_note        TEXT,
+        execution_started_at INTEGER,
+        finished_at          INTEGER,
+        outcome              TEXT,
+        card_channel         TEXT,
+        card_ts              TEXT,
+        version              INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX requests_by_created ON requests (created_at, id);
+      CREATE INDEX requests_by_state ON requests (state, created_at);
+      CREATE INDEX requests_pending_by_expiry ON requests (expires_at) WHERE state = 'pending';
+
+      CREATE TABLE request_events (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT NOT NULL REFERENCES requests (id),
+        at         INTEGER NOT NULL,
+        actor      TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        detail     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX request_events_by_request ON request_events (request_id, id);
+
+      CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind            TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        request_id      TEXT REFERENCES requests (id),
+        user_id         TEXT,
+        payload         TEXT,
+        created_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_until     INTEGER,
+        last_error      TEXT,
+        delivered_at    INTEGER
+      ) STRICT;
+      CREATE INDEX outbox_due ON outbox (next_attempt_at, id) WHERE delivered_at IS NULL;
+      CREATE INDEX outbox_undelivered_by_request ON outbox (request_id, id)
+        WHERE delivered_at IS NULL;
+
+      CREATE TABLE notices (
+        key    TEXT PRIMARY KEY,
+        at     INTEGER NOT NULL,
+        detail TEXT
+      ) STRICT;
+    `,
+  },
+];
+
+/**
+ * Brings the database up to the last migration and returns the versions this call applied (none
+ * when another process or an earlier open already did). Refuses a database migrated by a newer
+ * slots-bot, whose schema this code does not know.
+ */
+export function runMigrations(
+  db: Database.Database,
+  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
+  now: () => Date = () => new Date(),
+): number[] {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migration ${m.name} has version ${m.version}; expected ${i + 1}`);
+    }
+  });
+  const latest = migrations.length;
+  const apply = db.transaction((): number[] => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    ) STRICT`);
+    const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as {
+      version: number | null;
+    };
+    const current = row.version ?? 0;
+    if (current > latest) {
+      throw new StoreError(
+        'store_schema_too_new',
+        `the database is at schema version ${current} but this slots-bot knows only up to ${latest}; run a newer slots-bot`,
+      );
+    }
+    const record = db.prepare(
+      'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+    );
+    const applied: number[] = [];
+    for (const m of migrations.slice(current)) {
+      db.exec(m.sql);
+      record.run(m.version, m.name, now().getTime());
+      applied.push(m.version);
+    }
+    return applied;
+  });
+  return apply.immediate();
+}
+
+/** The versions recorded in `schema_migrations`, oldest first. */
+export function appliedMigrations(db: Database.Database): number[] {
+  return (
+    db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{
+      version: number;
+    }>
+  ).map((r) => r.version);
+}

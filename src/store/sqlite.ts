@@ -1,0 +1,486 @@
+/**
+ * The SQLite backend: one file in WAL mode, shared safely by several processes. Every mutation is
+ * one `BEGIN IMMEDIATE` transaction, which takes the file's write lock up front, so writers
+ * queue (for up to the busy timeout) instead of interleaving, and a compare-and-set read and its
+ * write can never be split by another process.
+ *
+ * better-sqlite3 is synchronous: each method does its work before returning its promise, and a
+ * transaction never spans an `await`.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { type Clock, systemClock } from '../lifecycle/clock.js';
+import type { PurchaseRequest, RequestEvent } from '../requests/types.js';
+import { StoreError } from './errors.js';
+import { runMigrations } from './migrations.js';
+import type {
+  NewEvent,
+  NewOutboxMessage,
+  NewRequest,
+  OutboxMessage,
+  Store,
+  Transition,
+  TransitionResult,
+} from './store.js';
+import {
+  checkInput,
+  epochMs,
+  epochMsSchema,
+  jsonObjectSchema,
+  jsonText,
+  quoteSchema,
+  readStored,
+  requestActionSchema,
+  requestOutcomeSchema,
+  requestStateSchema,
+} from './stored-values.js';
+
+export interface SqliteStoreOptions {
+  /** A file path (its directory is created), or `:memory:` for a private throwaway database. */
+  readonly path: string;
+  /** Stamps events and outbox messages written by transitions, `addEvent` and `enqueue`. */
+  readonly clock?: Clock;
+  /** How long a write waits for another process's transaction to finish. Default 5000 ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+const MAX_ERROR_LENGTH = 1_000;
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  if (options.path !== ':memory:' && options.path !== '') {
+    mkdirSync(dirname(options.path), { recursive: true });
+  }
+  const db = new Database(options.path);
+  try {
+    // busy_timeout first: switching a new file to WAL takes a lock another opener may hold.
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
+    db.pragma('journal_mode = WAL');
+    // FULL: a committed `executing` must survive a power cut, or the request could run twice.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    runMigrations(db);
+    return createSqliteStore(db, options.clock ?? systemClock);
+  } catch (err) {
+    db.close();
+    throw mapDriverError(err);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows and their checks
+
+const nullable = <T>(schema: z.ZodType<T>) => schema.nullable().transform((v) => v ?? undefined);
+
+const requestRowSchema = z.object({
+  id: z.string(),
+  state: requestStateSchema,
+  action: jsonText(requestActionSchema),
+  quote: jsonText(quoteSchema),
+  requester: z.string(),
+  reason: z.string(),
+  created_at: epochMsSchema,
+  expires_at: epochMsSchema,
+  decided_by: nullable(z.string()),
+  decided_at: nullable(epochMsSchema),
+  decision_note: nullable(z.string()),
+  execution_started_at: nullable(epochMsSchema),
+  finished_at: nullable(epochMsSchema),
+  outcome: nullable(jsonText(requestOutcomeSchema)),
+  card_channel: nullable(z.string()),
+  card_ts: nullable(z.string()),
+  version: z.number().int().min(1),
+});
+
+const eventRowSchema = z.object({
+  id: z.number().int(),
+  request_id: z.string(),
+  at: epochMsSchema,
+  actor: z.string(),
+  type: z.string(),
+  detail: jsonText(jsonObjectSchema),
+});
+
+const outboxRowSchema = z.object({
+  id: z.number().int(),
+  kind: z.enum(['card', 'thread_reply', 'ephemeral', 'notice']),
+  channel: z.string(),
+  request_id: nullable(z.string()),
+  user_id: nullable(z.string()),
+  payload: nullable(jsonText(jsonObjectSchema)),
+  created_at: epochMsSchema,
+  attempts: z.number().int().min(0),
+  next_attempt_at: epochMsSchema,
+  last_error: nullable(z.string()),
+  delivered_at: nullable(epochMsSchema),
+});
+
+interface Identified {
+  readonly id?: unknown;
+}
+
+function toRequest(row: Identified): PurchaseRequest {
+  const r = readStored(requestRowSchema, row, `request ${String(row.id)}`);
+  return {
+    id: r.id,
+    state: r.state,
+    action: r.action,
+    quote: r.quote,
+    requester: r.requester,
+    reason: r.reason,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    ...(r.decided_by !== undefined && { decidedBy: r.decided_by }),
+    ...(r.decided_at !== undefined && { decidedAt: r.decided_at }),
+    ...(r.decision_note !== undefined && { decisionNote: r.decision_note }),
+    ...(r.execution_started_at !== undefined && { executionStartedAt: r.execution_started_at }),
+    ...(r.finished_at !== undefined && { finishedAt: r.finished_at }),
+    ...(r.outcome !== undefined && { outcome: r.outcome }),
+    ...(r.card_channel !== undefined &&
+      r.card_ts !== undefined && { card: { channel: r.card_channel, ts: r.card_ts } }),
+    version: r.version,
+  };
+}
+
+function toEvent(row: Identified): RequestEvent {
+  const r = readStored(eventRowSchema, row, `event ${String(row.id)}`);
+  return {
+    id: r.id,
+    requestId: r.request_id,
+    at: r.at,
+    actor: r.actor,
+    type: r.type,
+    detail: r.detail,
+  };
+}
+
+function toOutboxMessage(row: Identified): OutboxMessage {
+  const r = readStored(outboxRowSchema, row, `outbox message ${String(row.id)}`);
+  return {
+    id: r.id,
+    kind: r.kind,
+    channel: r.channel,
+    ...(r.request_id !== undefined && { requestId: r.request_id }),
+    ...(r.user_id !== undefined && { user: r.user_id }),
+    ...(r.payload !== undefined && { payload: r.payload }),
+    createdAt: r.created_at,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    ...(r.last_error !== undefined && { lastError: r.last_error }),
+    ...(r.delivered_at !== undefined && { deliveredAt: r.delivered_at }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+const statesInput = z.array(requestStateSchema);
+const newEventInput = z.object({
+  actor: z.string().min(1),
+  type: z.string().min(1),
+  detail: jsonObjectSchema.optional(),
+});
+const outboxInput = z.object({
+  kind: z.enum(['card', 'thread_reply', 'ephemeral', 'notice']),
+  channel: z.string().min(1),
+  requestId: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+  payload: jsonObjectSchema.optional(),
+});
+
+function eventParams(requestId: string, event: NewEvent, at: number) {
+  checkInput(newEventInput, event, 'the event');
+  return {
+    request_id: requestId,
+    at,
+    actor: event.actor,
+    type: event.type,
+    detail: JSON.stringify(event.detail ?? {}),
+  };
+}
+
+function outboxParams(message: NewOutboxMessage, at: number) {
+  checkInput(outboxInput, message, 'the outbox message');
+  return {
+    kind: message.kind,
+    channel: message.channel,
+    request_id: message.requestId ?? null,
+    user_id: message.user ?? null,
+    payload: message.payload === undefined ? null : JSON.stringify(message.payload),
+    at,
+  };
+}
+
+/** `limit` as the contract reads it: default 20, at least 1, at most 200. */
+function listLimit(limit: number | undefined): number {
+  if (limit === undefined || Number.isNaN(limit)) return 20;
+  return Math.min(200, Math.max(1, Math.floor(limit)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+
+function createSqliteStore(db: Database.Database, clock: Clock): Store {
+  const sql = {
+    getRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
+    requestExists: db.prepare('SELECT 1 FROM requests WHERE id = ?').pluck(),
+    insertRequest: db.prepare(
+      `INSERT INTO requests (id, state, action, quote, requester, reason, created_at, expires_at, version)
+       VALUES (@id, 'pending', @action, @quote, @requester, @reason, @created_at, @expires_at, 1)`,
+    ),
+    // The compare-and-set: the WHERE clause is the whole check, `changes` says whether it held.
+    transition: db.prepare(
+      `UPDATE requests SET
+         state = @to,
+         version = version + 1,
+         decided_by = COALESCE(@decided_by, decided_by),
+         decided_at = COALESCE(@decided_at, decided_at),
+         decision_note = COALESCE(@decision_note, decision_note),
+         execution_started_at = COALESCE(@execution_started_at, execution_started_at),
+         finished_at = COALESCE(@finished_at, finished_at),
+         outcome = COALESCE(@outcome, outcome)
+       WHERE id = @id AND state IN (SELECT value FROM json_each(@from))`,
+    ),
+    setCard: db.prepare(
+      `UPDATE requests SET card_channel = @channel, card_ts = @ts, version = version + 1
+       WHERE id = @id AND card_ts IS NULL`,
+    ),
+    listRequests: db.prepare(
+      `SELECT * FROM requests
+       WHERE @states IS NULL OR state IN (SELECT value FROM json_each(@states))
+       ORDER BY created_at DESC, id DESC
+       LIMIT @limit`,
+    ),
+    listExpired: db.prepare(
+      `SELECT * FROM requests WHERE state = 'pending' AND expires_at <= ?
+       ORDER BY expires_at, id`,
+    ),
+    insertEvent: db.prepare(
+      `INSERT INTO request_events (request_id, at, actor, type, detail)
+       VALUES (@request_id, @at, @actor, @type, @detail)`,
+    ),
+    listEvents: db.prepare('SELECT * FROM request_events WHERE request_id = ? ORDER BY id'),
+    insertOutbox: db.prepare(
+      `INSERT INTO outbox (kind, channel, request_id, user_id, payload, created_at, next_attempt_at)
+       VALUES (@kind, @channel, @request_id, @user_id, @payload, @at, @at)`,
+    ),
+    // Due, not leased, not delivered, and the oldest undelivered message of its request.
+    dueOutbox: db.prepare(
+      `SELECT * FROM outbox AS o
+       WHERE o.delivered_at IS NULL
+         AND o.next_attempt_at <= @now
+         AND (o.lease_until IS NULL OR o.lease_until <= @now)
+         AND (o.request_id IS NULL OR NOT EXISTS (
+           SELECT 1 FROM outbox AS earlier
+           WHERE earlier.request_id = o.request_id
+             AND earlier.delivered_at IS NULL
+             AND earlier.id < o.id))
+       ORDER BY o.id
+       LIMIT @limit`,
+    ),
+    lease: db.prepare('UPDATE outbox SET lease_until = @until WHERE id = @id'),
+    markDelivered: db.prepare(
+      `UPDATE outbox SET delivered_at = @at, lease_until = NULL
+       WHERE id = @id AND delivered_at IS NULL`,
+    ),
+    markFailed: db.prepare(
+      `UPDATE outbox
+       SET attempts = attempts + 1, next_attempt_at = @next, last_error = @error, lease_until = NULL
+       WHERE id = @id AND delivered_at IS NULL`,
+    ),
+    recordNotice: db.prepare(
+      `INSERT INTO notices (key, at, detail) VALUES (@key, @at, @detail)
+       ON CONFLICT (key) DO NOTHING`,
+    ),
+  };
+
+  const readRequest = (id: string): PurchaseRequest | undefined => {
+    const row = sql.getRequest.get(id) as Identified | undefined;
+    return row ? toRequest(row) : undefined;
+  };
+
+  const mustExist = (requestId: string, what: string) => {
+    if (!sql.requestExists.get(requestId)) {
+      throw new StoreError(
+        'store_not_found',
+        `${what} refers to request ${requestId}, which does not exist`,
+      );
+    }
+  };
+
+  const queue = (messages: readonly NewOutboxMessage[], at: number) => {
+    for (const message of messages) {
+      if (message.requestId !== undefined) mustExist(message.requestId, 'an outbox message');
+      sql.insertOutbox.run(outboxParams(message, at));
+    }
+  };
+
+  /** Wraps `fn` in a `BEGIN IMMEDIATE` transaction; driver errors leave as `StoreError`s. */
+  function write<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
+    const tx = db.transaction(fn);
+    return async (...args: A) => {
+      try {
+        return tx.immediate(...args);
+      } catch (err) {
+        throw mapDriverError(err);
+      }
+    };
+  }
+
+  async function read<R>(fn: () => R): Promise<R> {
+    try {
+      return fn();
+    } catch (err) {
+      throw mapDriverError(err);
+    }
+  }
+
+  const createRequest = write(
+    (request: NewRequest, event: NewEvent, outbox: readonly NewOutboxMessage[]) => {
+      const at = epochMs(request.createdAt, 'createdAt');
+      if (typeof request.id !== 'string' || request.id === '') {
+        throw new StoreError('store_invalid_input', 'a request needs an id');
+      }
+      if (sql.requestExists.get(request.id)) {
+        throw new StoreError('store_conflict', `request ${request.id} already exists`);
+      }
+      sql.insertRequest.run({
+        id: request.id,
+        action: JSON.stringify(checkInput(requestActionSchema, request.action, 'the action')),
+        quote: JSON.stringify(checkInput(quoteSchema, request.quote, 'the quote')),
+        requester: request.requester,
+        reason: request.reason,
+        created_at: at,
+        expires_at: epochMs(request.expiresAt, 'expiresAt'),
+      });
+      sql.insertEvent.run(eventParams(request.id, event, at));
+      queue(outbox, at);
+      return readRequest(request.id)!;
+    },
+  );
+
+  const transition = write((id: string, t: Transition): TransitionResult => {
+    const from = checkInput(statesInput.min(1), t.from, 'the from-states');
+    const to = checkInput(requestStateSchema, t.to, 'the to-state');
+    const p = t.patch ?? {};
+    const date = (d: Date | undefined, what: string) => (d === undefined ? null : epochMs(d, what));
+    const changes = sql.transition.run({
+      id,
+      to,
+      from: JSON.stringify(from),
+      decided_by: p.decidedBy ?? null,
+      decided_at: date(p.decidedAt, 'decidedAt'),
+      decision_note: p.decisionNote ?? null,
+      execution_started_at: date(p.executionStartedAt, 'executionStartedAt'),
+      finished_at: date(p.finishedAt, 'finishedAt'),
+      outcome:
+        p.outcome === undefined
+          ? null
+          : JSON.stringify(checkInput(requestOutcomeSchema, p.outcome, 'the outcome')),
+    }).changes;
+    const applied = changes === 1;
+    if (applied) {
+      const at = epochMs(clock(), 'the clock');
+      sql.insertEvent.run(eventParams(id, t.event, at));
+      queue(t.outbox ?? [], at);
+    }
+    return { applied, request: readRequest(id) };
+  });
+
+  const addEvent = write((requestId: string, event: NewEvent) => {
+    mustExist(requestId, 'an event');
+    sql.insertEvent.run(eventParams(requestId, event, epochMs(clock(), 'the clock')));
+  });
+
+  const setCard = write((requestId: string, card: { channel: string; ts: string }) => {
+    sql.setCard.run({ id: requestId, channel: card.channel, ts: card.ts });
+  });
+
+  const enqueue = write((messages: readonly NewOutboxMessage[]) => {
+    queue(messages, epochMs(clock(), 'the clock'));
+  });
+
+  const claimOutbox = write((now: Date, limit: number, leaseMs: number): OutboxMessage[] => {
+    const at = epochMs(now, 'now');
+    if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
+      throw new StoreError('store_invalid_input', 'leaseMs must be a positive whole number');
+    }
+    const count = Math.floor(limit);
+    if (!(count >= 1)) return [];
+    const rows = sql.dueOutbox.all({ now: at, limit: count }) as Identified[];
+    // Decode before leasing: a corrupt row aborts the whole claim instead of leasing garbage.
+    const messages = rows.map(toOutboxMessage);
+    for (const m of messages) sql.lease.run({ id: m.id, until: at + leaseMs });
+    return messages;
+  });
+
+  const markDelivered = write((messageId: number, at: Date) => {
+    sql.markDelivered.run({ id: messageId, at: epochMs(at, 'the delivery time') });
+  });
+
+  const markFailed = write((messageId: number, nextAttemptAt: Date, error: string) => {
+    sql.markFailed.run({
+      id: messageId,
+      next: epochMs(nextAttemptAt, 'nextAttemptAt'),
+      error: String(error).slice(0, MAX_ERROR_LENGTH),
+    });
+  });
+
+  const recordNotice = write(
+    (key: string, at: Date, detail: Readonly<Record<string, unknown>> | undefined): boolean => {
+      if (typeof key !== 'string' || key === '') {
+        throw new StoreError('store_invalid_input', 'a notice needs a key');
+      }
+      return (
+        sql.recordNotice.run({
+          key,
+          at: epochMs(at, 'the notice time'),
+          detail: detail === undefined ? null : JSON.stringify(detail),
+        }).changes === 1
+      );
+    },
+  );
+
+  return {
+    createRequest,
+    getRequest: (id) => read(() => readRequest(id)),
+    transition,
+    addEvent,
+    listRequests: (query = {}) =>
+      read(() => {
+        const states =
+          query.states === undefined
+            ? null
+            : JSON.stringify(checkInput(statesInput, query.states, 'the states'));
+        const rows = sql.listRequests.all({ states, limit: listLimit(query.limit) });
+        return (rows as Identified[]).map(toRequest);
+      }),
+    listEvents: (requestId) =>
+      read(() => (sql.listEvents.all(requestId) as Identified[]).map(toEvent)),
+    listExpired: (now) =>
+      read(() => (sql.listExpired.all(epochMs(now, 'now')) as Identified[]).map(toRequest)),
+    setCard,
+    enqueue,
+    claimOutbox,
+    markDelivered,
+    markFailed,
+    recordNotice: (key, at, detail) => recordNotice(key, at, detail),
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** Names the driver errors the app can act on; the rest keep their own message. */
+function mapDriverError(err: unknown): unknown {
+  if (err instanceof Database.SqliteError) {
+    if (err.code === 'SQLITE_BUSY' || err.code.startsWith('SQLITE_BUSY_')) {
+      return new StoreError('store_busy', 'the database is locked by another process; try again', {
+        cause: err,
+      });
+    }
+  }
+  return err;
+}

@@ -1,0 +1,329 @@
+/**
+ * Two-person approval end to end: signed slash commands and button clicks into the real app, a
+ * real SQLite file, the AWS simulator, and a fake Slack that records every message and can fail.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestState } from '../../src/requests/types.js';
+import { SEED_IDS } from '../../src/sim/index.js';
+import {
+  APPROVE_ACTION,
+  CANCEL_ACTION,
+  REJECT_ACTION,
+} from '../../src/slack/views/request-card.js';
+import { blockText } from '../helpers/blocks.js';
+import type { WebApiCall } from '../helpers/fake-slack.js';
+import { type Harness, startHarness } from '../helpers/harness.js';
+import { buttonClick } from '../helpers/payloads.js';
+
+const DF = SEED_IDS.androidRemote;
+const ALICE = 'U0ALICE'; // may request, not an approver
+const BOB = 'U0BOB'; // approver
+const CAROL = 'U0CAROL'; // approver
+const DAVE = 'U0DAVE'; // neither
+const ERIN = 'U0ERIN'; // approver through the user group S0APPROVERS
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+  h.slack.handle('usergroups.users.list', (args) => ({
+    users: args.usergroup === 'S0APPROVERS' ? [ERIN] : [],
+  }));
+});
+afterAll(async () => {
+  await h.stop();
+});
+beforeEach(() => {
+  h.sim.clearFaults();
+  h.slack.clearFaults();
+});
+afterEach(async () => {
+  await h.bot.outbox.deliverDue();
+});
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  ms = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function buttonValue(call: WebApiCall, actionId: string): string | undefined {
+  let found: string | undefined;
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.action_id === actionId && typeof o.value === 'string') found ??= o.value;
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(call.args.blocks);
+  return found;
+}
+
+/** Sends a one-line request and returns the id on the card the bot posts for it. */
+async function request(text: string, user = ALICE): Promise<string> {
+  const before = h.slack.callsTo('chat.postMessage').length;
+  const res = await h.command(text, { userId: user });
+  expect(res.status).toBe(200);
+  return h.slack.waitFor(`the card for "${text}"`, () =>
+    h.slack
+      .callsTo('chat.postMessage')
+      .slice(before)
+      .map((c) => buttonValue(c, APPROVE_ACTION))
+      .find(Boolean),
+  );
+}
+
+async function click(actionId: string, id: string, user: string) {
+  const responseUrl = h.slack.responseUrl();
+  const res = await h.interact(buttonClick({ actionId, value: id, userId: user, responseUrl }));
+  expect(res.status).toBe(200);
+  return responseUrl;
+}
+
+async function state(id: string, wanted: RequestState | RequestState[]) {
+  const states = Array.isArray(wanted) ? wanted : [wanted];
+  return until(`request ${id} to be ${states.join(' or ')}`, async () => {
+    const r = await h.bot.requests.get(id);
+    return r && states.includes(r.state) ? r : undefined;
+  });
+}
+
+const purchases = () => h.sim.callsTo('PurchaseOffering', 'devicefarm');
+
+describe('Device Farm purchase', () => {
+  it('is bought exactly once, after a second person approves, and reported in the channel', async () => {
+    const id = await request(`purchase devicefarm ${DF} 2`);
+    const pending = await h.bot.requests.get(id);
+    expect(pending).toMatchObject({ state: 'pending', requester: ALICE });
+    expect(pending?.quote.commitsMicros).toBe('500000000');
+    // The requester is told, only them.
+    const ephemeral = await h.slack.waitFor('the requester confirmation', () =>
+      h.slack.callsTo('chat.postEphemeral').find((c) => c.args.user === ALICE),
+    );
+    expect(String(ephemeral.args.text)).toContain(id);
+
+    const before = purchases().length;
+    await click(APPROVE_ACTION, id, BOB);
+    const done = await state(id, 'succeeded');
+    expect(purchases().length - before).toBe(1);
+    const call = purchases().at(-1)!;
+    expect(call.input).toMatchObject({ offeringId: DF, quantity: 2 });
+    expect(call.sdkRequest).toMatch(/attempt=1; max=1/);
+    expect(done.decidedBy).toBe(BOB);
+    expect(done.outcome?.transactionId).toBeTruthy();
+
+    await h.bot.outbox.deliverDue();
+    const update = await h.slack.waitFor('the card edited with the outcome', () =>
+      h.slack
+        .callsTo('chat.update')
+        .find((c) => blockText(c.args).includes(done.outcome!.transactionId!)),
+    );
+    expect(buttonValue(update, APPROVE_ACTION)).toBeUndefined();
+    const reply = await h.slack.waitFor('the outcome in the thread', () =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .find(
+          (c) => c.args.thread_ts && JSON.stringify(c.args).includes(done.outcome!.transactionId!),
+        ),
+    );
+    expect(reply.args.thread_ts).toBe(done.card?.ts);
+    const events = await h.bot.store.listEvents(id);
+    expect(events.map((e) => e.type)).toEqual(['created', 'approved', 'succeeded']);
+  });
+
+  it('renews at 0 to let slots lapse, with one RenewOffering call', async () => {
+    const id = await request(`renew devicefarm ${DF} 0`);
+    const before = h.sim.callsTo('RenewOffering').length;
+    await click(APPROVE_ACTION, id, CAROL);
+    await state(id, 'succeeded');
+    const calls = h.sim.callsTo('RenewOffering').slice(before);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.input).toMatchObject({ offeringId: DF, quantity: 0 });
+  });
+});
+
+describe('MediaConnect purchase', () => {
+  it('buys one reservation with the requested name and start', async () => {
+    h.sim.state.mediaConnect.reservations = h.sim.state.mediaConnect.reservations.filter(
+      (r) => r.reservationState !== 'ACTIVE',
+    );
+    const id = await request(
+      `purchase mediaconnect ${SEED_IDS.offering10} q4-events 2026-11-22T10:00:00Z`,
+    );
+    const before = h.sim.callsTo('PurchaseOffering', 'mediaconnect').length;
+    await click(APPROVE_ACTION, id, BOB);
+    const done = await state(id, 'succeeded');
+    const calls = h.sim.callsTo('PurchaseOffering', 'mediaconnect').slice(before);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.input).toMatchObject({
+      reservationName: 'q4-events',
+      start: '2026-11-22T10:00:00Z',
+    });
+    expect(done.outcome?.reservationArn).toContain(':reservation:');
+  });
+});
+
+describe('who may decide', () => {
+  it.each([
+    ['the requester, even an approver', BOB, BOB, /own request/],
+    ['someone who is not an approver', ALICE, DAVE, /Only the configured approvers/],
+  ])('refuses approval by %s, without calling AWS', async (_name, requester, approver, pattern) => {
+    const id = await request(`purchase devicefarm ${DF} 1`, requester);
+    const before = purchases().length;
+    const responseUrl = await click(APPROVE_ACTION, id, approver);
+    const refusal = await h.answerTo(responseUrl);
+    expect(String(refusal.text)).toMatch(pattern);
+    expect((await h.bot.requests.get(id))?.state).toBe('pending');
+    expect(purchases().length).toBe(before);
+    await click(CANCEL_ACTION, id, requester);
+    await state(id, 'cancelled');
+  });
+
+  it('lets a member of an approver user group approve', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    await click(APPROVE_ACTION, id, ERIN);
+    expect((await state(id, 'succeeded')).decidedBy).toBe(ERIN);
+  });
+
+  it('lets only the requester cancel', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    const responseUrl = await click(CANCEL_ACTION, id, BOB);
+    expect(String((await h.answerTo(responseUrl)).text)).toMatch(/Only <@U0ALICE>/);
+    expect((await h.bot.requests.get(id))?.state).toBe('pending');
+    await click(CANCEL_ACTION, id, ALICE);
+    await state(id, 'cancelled');
+  });
+
+  it.each(['rejected', 'cancelled', 'expired', 'succeeded'] as const)(
+    'refuses to approve a request that was %s',
+    async (end) => {
+      const id = await request(`purchase devicefarm ${DF} 1`);
+      if (end === 'rejected') await h.bot.requests.reject(BOB, id, 'not now');
+      if (end === 'cancelled') await click(CANCEL_ACTION, id, ALICE);
+      if (end === 'expired') {
+        h.clock.advance(25 * 3_600_000);
+        await h.bot.requests.expireDue();
+      }
+      if (end === 'succeeded') await click(APPROVE_ACTION, id, BOB);
+      await state(id, end);
+      const before = purchases().length;
+      const responseUrl = await click(APPROVE_ACTION, id, CAROL);
+      expect(String((await h.answerTo(responseUrl)).text)).toContain(id);
+      expect(purchases().length).toBe(before);
+      if (end === 'expired') h.clock.advance(-25 * 3_600_000);
+    },
+  );
+
+  it('asks an approver for a reason before rejecting', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    await click(REJECT_ACTION, id, BOB);
+    const opened = await h.slack.waitFor('the reject modal', () =>
+      h.slack.callsTo('views.open').find((c) => JSON.stringify(c.args.view).includes(id)),
+    );
+    expect(opened.args.trigger_id).toBeTruthy();
+  });
+});
+
+describe('races', () => {
+  it('ten concurrent approval clicks from two approvers buy once', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    const before = purchases().length;
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => click(APPROVE_ACTION, id, i % 2 ? BOB : CAROL)),
+    );
+    await state(id, 'succeeded');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(purchases().length - before).toBe(1);
+    const approvals = (await h.bot.store.listEvents(id)).filter((e) => e.type === 'approved');
+    expect(approvals).toHaveLength(1);
+  });
+});
+
+describe('when AWS fails', () => {
+  it('records a modelled error as failed, with the user sentence', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    h.sim.fault('devicefarm', 'PurchaseOffering', {
+      error: { name: 'NotEligibleException', message: 'nope' },
+      times: 1,
+    });
+    const before = purchases().length;
+    await click(APPROVE_ACTION, id, BOB);
+    const failed = await state(id, 'failed');
+    expect(purchases().length - before).toBe(1);
+    expect(failed.outcome?.errorCode).toBe('aws_not_eligible');
+    expect(failed.outcome?.message).toMatch(/support/i);
+  });
+
+  it('reconciles a dropped connection to the real transaction, without buying again', async () => {
+    const id = await request(`purchase devicefarm ${DF} 3`);
+    h.sim.fault('devicefarm', 'PurchaseOffering', { drop: 'after', times: 1 });
+    const before = purchases().length;
+    await click(APPROVE_ACTION, id, BOB);
+    const done = await state(id, 'succeeded');
+    expect(purchases().length - before).toBe(1);
+    expect(done.outcome?.source).toBe('reconciliation');
+    const real = h.sim.state.deviceFarm.transactions.find(
+      (t) => t.transactionId === done.outcome?.transactionId,
+    );
+    expect(real).toBeDefined();
+  });
+});
+
+describe('when Slack fails', () => {
+  it('delivers the outcome later, once, after 500s and a 429', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    await h.bot.outbox.deliverDue();
+    h.slack.fail('chat.update', { status: 500, error: 'internal_error', times: 2 });
+    h.slack.fail('chat.postMessage', {
+      status: 429,
+      error: 'ratelimited',
+      retryAfterSeconds: 1,
+      times: 1,
+    });
+    await click(APPROVE_ACTION, id, BOB);
+    const done = await state(id, 'succeeded');
+    const tx = done.outcome!.transactionId!;
+    const replies = () =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .filter((c) => !c.failed && c.args.thread_ts && JSON.stringify(c.args).includes(tx));
+    await until(
+      'the thread reply after the outage',
+      async () => {
+        h.clock.advance(60_000);
+        await h.bot.outbox.deliverDue();
+        return replies().length > 0;
+      },
+      10_000,
+    );
+    await h.bot.outbox.deliverDue();
+    expect(replies()).toHaveLength(1);
+    const failures = h.slack.calls.filter((c) => c.failed);
+    expect(failures.map((c) => c.method)).toEqual(
+      expect.arrayContaining(['chat.update', 'chat.postMessage']),
+    );
+    const card = h.slack
+      .callsTo('chat.update')
+      .filter((c) => !c.failed && blockText(c.args).includes(tx));
+    expect(card.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('restarts', () => {
+  it('keeps a pending request across a restart, and it can still be approved', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    await h.restart();
+    await click(APPROVE_ACTION, id, BOB);
+    await state(id, 'succeeded');
+  });
+});

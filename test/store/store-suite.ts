@@ -1,0 +1,851 @@
+/**
+ * One suite for every store backend: each backend's test file calls `describeStore` with a
+ * function that opens a fresh, empty store. Nothing here knows which database is underneath.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/lifecycle/clock.js';
+import type { PurchaseRequest, RequestAction, RequestState } from '../../src/requests/types.js';
+import type {
+  NewOutboxMessage,
+  NewRequest,
+  Store,
+  Transition,
+} from '../../src/store/store.js';
+
+export interface OpenedStore {
+  readonly store: Store;
+  /** Closes nothing; opens another handle on the same data (a restart, or a second replica). */
+  readonly reopen?: () => Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+/** Opens a fresh, empty store whose events and messages are stamped by `clock`. */
+export type OpenStore = (clock: Clock) => Promise<OpenedStore>;
+
+// ---------------------------------------------------------------------------------------------
+// Factories
+
+export const T0 = new Date('2025-03-01T10:00:00.000Z');
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** A clock tests move by hand. */
+export function manualClock(start: Date = T0) {
+  let now = start.getTime();
+  return {
+    clock: (() => new Date(now)) as Clock,
+    set(date: Date) {
+      now = date.getTime();
+    },
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+let sequence = 0;
+
+export function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
+  sequence += 1;
+  return {
+    id: `R${String(sequence).padStart(7, '0')}`,
+    action: { service: 'devicefarm', kind: 'purchase', offeringId: 'off-1', quantity: 2 },
+    quote: {
+      service: 'devicefarm',
+      offeringDescription: 'Android Remote Access Unmetered Device Slot',
+      currency: 'USD',
+      unitPriceMicros: '250000000',
+      priceUnit: 'MONTHLY',
+      commitsMicros: '500000000',
+      commitsPeriod: 'month',
+    },
+    requester: 'UREQUESTER',
+    reason: 'release testing',
+    createdAt: T0,
+    expiresAt: new Date(T0.getTime() + DAY),
+    ...overrides,
+  };
+}
+
+const created = { actor: 'UREQUESTER', type: 'created' } as const;
+const cardFor = (requestId: string): NewOutboxMessage => ({
+  kind: 'card',
+  channel: 'CSLOTS',
+  requestId,
+});
+
+/** Approval and the claim to execute are one write. */
+function approve(approver: string, at: Date = T0): Transition {
+  return {
+    from: ['pending'],
+    to: 'executing',
+    patch: { decidedBy: approver, decidedAt: at, executionStartedAt: at },
+    event: { actor: approver, type: 'approved' },
+  };
+}
+
+const notice = (text: string): NewOutboxMessage => ({
+  kind: 'notice',
+  channel: 'CSLOTS',
+  payload: { text, blocks: [{ type: 'section' }] },
+});
+
+function move(from: readonly RequestState[], to: RequestState, type = to): Transition {
+  return { from, to, event: { actor: 'slots-bot', type } };
+}
+
+/** Every edge of the request lifecycle, with a way to reach its starting state. */
+const LIFECYCLE: ReadonlyArray<{
+  readonly from: RequestState;
+  readonly to: RequestState;
+  readonly path: readonly RequestState[];
+}> = [
+  { from: 'pending', to: 'executing', path: [] },
+  { from: 'pending', to: 'rejected', path: [] },
+  { from: 'pending', to: 'cancelled', path: [] },
+  { from: 'pending', to: 'expired', path: [] },
+  { from: 'executing', to: 'succeeded', path: ['executing'] },
+  { from: 'executing', to: 'failed', path: ['executing'] },
+  { from: 'executing', to: 'unknown', path: ['executing'] },
+  { from: 'unknown', to: 'succeeded', path: ['executing', 'unknown'] },
+  { from: 'unknown', to: 'failed', path: ['executing', 'unknown'] },
+  { from: 'unknown', to: 'unknown', path: ['executing', 'unknown'] },
+];
+
+const ALL_STATES: readonly RequestState[] = [
+  'pending',
+  'executing',
+  'succeeded',
+  'failed',
+  'unknown',
+  'rejected',
+  'cancelled',
+  'expired',
+];
+
+// ---------------------------------------------------------------------------------------------
+// The suite
+
+export function describeStore(name: string, open: OpenStore): void {
+  describe(`Store: ${name}`, () => {
+    let opened: OpenedStore;
+    let store: Store;
+    let time: ReturnType<typeof manualClock>;
+
+    beforeEach(async () => {
+      time = manualClock();
+      opened = await open(time.clock);
+      store = opened.store;
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await opened.cleanup();
+    });
+
+    /** Creates a request and walks it through `path`. */
+    async function requestIn(path: readonly RequestState[], overrides: Partial<NewRequest> = {}) {
+      const request = await store.createRequest(newRequest(overrides), created, []);
+      let state: RequestState = 'pending';
+      for (const next of path) {
+        const result = await store.transition(request.id, move([state], next));
+        expect(result.applied).toBe(true);
+        state = next;
+      }
+      return (await store.getRequest(request.id))!;
+    }
+
+    /** Claims everything claimable now and gives the leases back. */
+    async function claimable(now = time.clock()) {
+      const claimed = await store.claimOutbox(now, 100, 1);
+      return claimed;
+    }
+
+    describe('a fresh store (migrated from empty)', () => {
+      it('opens empty and usable', async () => {
+        expect(await store.listRequests()).toEqual([]);
+        expect(await store.listExpired(T0)).toEqual([]);
+        expect(await store.claimOutbox(T0, 10, 1_000)).toEqual([]);
+        expect(await store.getRequest('NOPE')).toBeUndefined();
+        expect(await store.listEvents('NOPE')).toEqual([]);
+      });
+    });
+
+    describe('createRequest / getRequest', () => {
+      it('round-trips every field, dates as instants and money as strings', async () => {
+        const input = newRequest({
+          action: {
+            service: 'devicefarm',
+            kind: 'purchase',
+            offeringId: 'f9ab8ae5-0d3f-4d2a-9c9b-000000000001',
+            quantity: 7,
+            promotionId: 'promo-1',
+          },
+          quote: {
+            service: 'devicefarm',
+            offeringDescription: 'iOS "unmetered" slot — ünïcode',
+            currency: 'USD',
+            // Beyond what a double holds exactly: must come back digit for digit.
+            unitPriceMicros: '123456789012345678901',
+            priceUnit: 'MONTHLY',
+            commitsMicros: '-864197523086419752307',
+            commitsPeriod: 'month',
+          },
+          reason: 'line one\nline two',
+          createdAt: new Date('2025-03-01T10:00:00.123Z'),
+          expiresAt: new Date('2025-03-02T10:00:00.456Z'),
+        });
+        const request = await store.createRequest(input, created, []);
+        const expected: PurchaseRequest = {
+          id: input.id,
+          state: 'pending',
+          action: input.action,
+          quote: input.quote,
+          requester: input.requester,
+          reason: input.reason,
+          createdAt: input.createdAt,
+          expiresAt: input.expiresAt,
+          version: 1,
+        };
+        expect(request).toStrictEqual(expected);
+        const read = await store.getRequest(input.id);
+        expect(read).toStrictEqual(expected);
+        expect(read!.createdAt).toBeInstanceOf(Date);
+        expect(read!.createdAt.getTime()).toBe(input.createdAt.getTime());
+        expect(typeof read!.quote.unitPriceMicros).toBe('string');
+        expect(read!.quote.unitPriceMicros).toBe('123456789012345678901');
+        expect(read!.quote.commitsMicros).toBe('-864197523086419752307');
+      });
+
+      it.each<RequestAction>([
+        { service: 'devicefarm', kind: 'purchase', offeringId: 'off-1', quantity: 1 },
+        { service: 'devicefarm', kind: 'renew', offeringId: 'off-2', quantity: 0 },
+        {
+          service: 'mediaconnect',
+          kind: 'purchase',
+          offeringArn: 'arn:aws:mediaconnect:us-east-1:111122223333:offering:abc',
+          reservationName: 'main-feed',
+          start: '2025-04-01T00:00:00Z',
+        },
+      ])('round-trips a $service $kind action', async (action) => {
+        const quote = {
+          service: action.service,
+          offeringDescription: '20 Mbps outbound',
+          currency: 'USD',
+          unitPriceMicros: '160000',
+          priceUnit: 'HOURLY',
+          commitsMicros: '28032000000',
+          commitsPeriod: 'term',
+          durationMonths: 12,
+          bandwidthMbps: 20,
+        } as const;
+        const request = await store.createRequest(newRequest({ action, quote }), created, []);
+        const read = await store.getRequest(request.id);
+        expect(read!.action).toStrictEqual(action);
+        expect(read!.quote).toStrictEqual(quote);
+      });
+
+      it('writes the created event and the outbox messages with the request', async () => {
+        const input = newRequest();
+        await store.createRequest(
+          input,
+          { actor: 'UREQUESTER', type: 'created', detail: { quantity: 2, nested: { ok: true } } },
+          [
+            cardFor(input.id),
+            { kind: 'ephemeral', channel: 'CSLOTS', requestId: input.id, user: 'UREQUESTER' },
+          ],
+        );
+        const events = await store.listEvents(input.id);
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({
+          requestId: input.id,
+          actor: 'UREQUESTER',
+          type: 'created',
+          detail: { quantity: 2, nested: { ok: true } },
+        });
+        expect(events[0]!.at.getTime()).toBe(input.createdAt.getTime());
+        // Only the first of the request's messages is eligible (per-request order).
+        const claimed = await store.claimOutbox(T0, 10, 1_000);
+        expect(claimed).toHaveLength(1);
+        expect(claimed[0]).toMatchObject({ kind: 'card', channel: 'CSLOTS', requestId: input.id });
+      });
+
+      it('refuses a second request with the same id and writes nothing', async () => {
+        const input = newRequest();
+        await store.createRequest(input, created, []);
+        await expect(
+          store.createRequest({ ...input, reason: 'again' }, created, [cardFor(input.id)]),
+        ).rejects.toMatchObject({ name: 'StoreError', code: 'store_conflict' });
+        expect((await store.getRequest(input.id))!.reason).toBe(input.reason);
+        expect(await store.listEvents(input.id)).toHaveLength(1);
+        expect(await claimable()).toEqual([]);
+      });
+
+      it('refuses an invalid date or a malformed quote and writes nothing', async () => {
+        const bad = newRequest({ expiresAt: new Date(Number.NaN) });
+        await expect(store.createRequest(bad, created, [])).rejects.toMatchObject({
+          code: 'store_invalid_input',
+        });
+        const float = newRequest({
+          quote: { ...newRequest().quote, unitPriceMicros: 250.5 as unknown as string },
+        });
+        await expect(store.createRequest(float, created, [])).rejects.toMatchObject({
+          code: 'store_invalid_input',
+        });
+        expect(await store.listRequests()).toEqual([]);
+      });
+
+      it('rolls the request back when one of its messages cannot be written', async () => {
+        const input = newRequest();
+        await expect(
+          store.createRequest(input, created, [cardFor(input.id), cardFor('NO-SUCH-REQUEST')]),
+        ).rejects.toMatchObject({ code: 'store_not_found' });
+        expect(await store.getRequest(input.id)).toBeUndefined();
+        expect(await store.listEvents(input.id)).toEqual([]);
+        expect(await claimable()).toEqual([]);
+      });
+    });
+
+    describe('transition (compare-and-set)', () => {
+      it('applies from the expected state: state, patch, version, event and messages', async () => {
+        const request = await requestIn([]);
+        time.set(new Date(T0.getTime() + 5 * MINUTE));
+        const at = time.clock();
+        const result = await store.transition(request.id, {
+          ...approve('UAPPROVER', at),
+          event: { actor: 'UAPPROVER', type: 'approved', detail: { via: 'button' } },
+          outbox: [cardFor(request.id), { kind: 'thread_reply', channel: 'CSLOTS', requestId: request.id }],
+        });
+        expect(result.applied).toBe(true);
+        expect(result.request).toStrictEqual({
+          ...request,
+          state: 'executing',
+          decidedBy: 'UAPPROVER',
+          decidedAt: at,
+          executionStartedAt: at,
+          version: 2,
+        });
+        expect(await store.getRequest(request.id)).toStrictEqual(result.request);
+
+        const events = await store.listEvents(request.id);
+        expect(events.map((e) => e.type)).toEqual(['created', 'approved']);
+        expect(events[1]).toMatchObject({ actor: 'UAPPROVER', detail: { via: 'button' } });
+        expect(events[1]!.at.getTime()).toBe(at.getTime());
+
+        const claimed = await claimable();
+        expect(claimed).toHaveLength(1);
+        expect(claimed[0]).toMatchObject({ kind: 'card', requestId: request.id });
+        expect(claimed[0]!.createdAt.getTime()).toBe(at.getTime());
+      });
+
+      it('sets every patch field, and later patches keep what they do not name', async () => {
+        const request = await requestIn([]);
+        const t1 = new Date(T0.getTime() + MINUTE);
+        const t2 = new Date(T0.getTime() + 2 * MINUTE);
+        await store.transition(request.id, approve('UAPPROVER', t1));
+        const result = await store.transition(request.id, {
+          from: ['executing'],
+          to: 'succeeded',
+          patch: {
+            finishedAt: t2,
+            outcome: { transactionId: 'tx-1', source: 'answer', message: 'Bought 2 slots.' },
+          },
+          event: { actor: 'slots-bot', type: 'succeeded' },
+        });
+        expect(result.request).toStrictEqual({
+          ...request,
+          state: 'succeeded',
+          decidedBy: 'UAPPROVER',
+          decidedAt: t1,
+          executionStartedAt: t1,
+          finishedAt: t2,
+          outcome: { transactionId: 'tx-1', source: 'answer', message: 'Bought 2 slots.' },
+          version: 3,
+        });
+
+        const rejected = await requestIn([]);
+        const result2 = await store.transition(rejected.id, {
+          from: ['pending'],
+          to: 'rejected',
+          patch: { decidedBy: 'UAPPROVER', decidedAt: t1, decisionNote: 'not this quarter' },
+          event: { actor: 'UAPPROVER', type: 'rejected' },
+        });
+        expect(result2.request).toMatchObject({ state: 'rejected', decisionNote: 'not this quarter' });
+      });
+
+      it.each(ALL_STATES.filter((s) => s !== 'pending'))(
+        'refuses pending → executing when the request is %s, writing nothing',
+        async (state) => {
+          const path: Record<RequestState, RequestState[]> = {
+            pending: [],
+            executing: ['executing'],
+            succeeded: ['executing', 'succeeded'],
+            failed: ['executing', 'failed'],
+            unknown: ['executing', 'unknown'],
+            rejected: ['rejected'],
+            cancelled: ['cancelled'],
+            expired: ['expired'],
+          };
+          const before = await requestIn(path[state]);
+          const eventsBefore = await store.listEvents(before.id);
+          await claimable();
+          const result = await store.transition(before.id, {
+            ...approve('UAPPROVER'),
+            outbox: [cardFor(before.id)],
+          });
+          expect(result).toStrictEqual({ applied: false, request: before });
+          expect(await store.getRequest(before.id)).toStrictEqual(before);
+          expect(await store.listEvents(before.id)).toEqual(eventsBefore);
+          time.advance(DAY);
+          expect(await claimable()).toEqual([]);
+        },
+      );
+
+      it('reports an unknown request as not applied, with no request, writing nothing', async () => {
+        const result = await store.transition('MISSING', {
+          ...approve('UAPPROVER'),
+          outbox: [{ kind: 'notice', channel: 'CSLOTS', payload: { text: 'x' } }],
+        });
+        expect(result).toStrictEqual({ applied: false, request: undefined });
+        expect(await store.listEvents('MISSING')).toEqual([]);
+        expect(await claimable()).toEqual([]);
+      });
+
+      it('refuses a transition without from-states', async () => {
+        const request = await requestIn([]);
+        await expect(
+          store.transition(request.id, { ...move([], 'executing') }),
+        ).rejects.toMatchObject({ code: 'store_invalid_input' });
+        expect((await store.getRequest(request.id))!.state).toBe('pending');
+      });
+
+      it.each(LIFECYCLE)('applies the lifecycle edge $from → $to', async ({ from, to, path }) => {
+        const request = await requestIn(path);
+        expect(request.state).toBe(from);
+        const result = await store.transition(request.id, move([from], to, `to_${to}`));
+        expect(result.applied).toBe(true);
+        expect(result.request!.state).toBe(to);
+        expect(result.request!.version).toBe(request.version + 1);
+        const events = await store.listEvents(request.id);
+        expect(events.at(-1)!.type).toBe(`to_${to}`);
+      });
+
+      it.each(['succeeded', 'failed', 'rejected', 'cancelled', 'expired'] as const)(
+        'never moves a %s request again',
+        async (final) => {
+          const path = final === 'succeeded' || final === 'failed' ? ['executing', final] : [final];
+          const request = await requestIn(path as RequestState[]);
+          for (const to of ALL_STATES) {
+            const result = await store.transition(
+              request.id,
+              move(['pending', 'executing', 'unknown'], to),
+            );
+            expect(result.applied).toBe(false);
+          }
+          expect(await store.getRequest(request.id)).toStrictEqual(request);
+        },
+      );
+
+      it('accepts any of several from-states', async () => {
+        const executing = await requestIn(['executing']);
+        const unknown = await requestIn(['executing', 'unknown']);
+        for (const r of [executing, unknown]) {
+          const result = await store.transition(r.id, move(['executing', 'unknown'], 'failed'));
+          expect(result.applied).toBe(true);
+        }
+      });
+
+      it('applies exactly one of 20 concurrent approvals; the others write nothing', async () => {
+        const request = await requestIn([]);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.transition(request.id, {
+              ...approve(`UAPPROVER${i}`),
+              outbox: [cardFor(request.id)],
+            }),
+          ),
+        );
+        const applied = results.filter((r) => r.applied);
+        expect(applied).toHaveLength(1);
+        const winner = applied[0]!.request!.decidedBy;
+        for (const r of results) {
+          expect(r.request!.state).toBe('executing');
+          expect(r.request!.decidedBy).toBe(winner);
+        }
+        const events = await store.listEvents(request.id);
+        expect(events.filter((e) => e.type === 'approved')).toHaveLength(1);
+        expect(await claimable()).toHaveLength(1);
+      });
+
+      it('lets exactly one of an approval and an expiry racing each other win', async () => {
+        const request = await requestIn([]);
+        const [approval, expiry] = await Promise.all([
+          store.transition(request.id, approve('UAPPROVER')),
+          store.transition(request.id, move(['pending'], 'expired')),
+        ]);
+        expect([approval.applied, expiry.applied].filter(Boolean)).toHaveLength(1);
+        expect((await store.listEvents(request.id)).map((e) => e.type)).toHaveLength(2);
+      });
+    });
+
+    describe('events', () => {
+      it('lists a request’s events oldest first, with their time and detail', async () => {
+        const request = await requestIn([]);
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          time.advance(MINUTE);
+          await store.addEvent(request.id, {
+            actor: 'slots-bot',
+            type: 'reconciliation_attempt',
+            detail: { attempt, found: null, list: [1, 'two'] },
+          });
+        }
+        await store.transition(request.id, move(['pending'], 'cancelled'));
+        const events = await store.listEvents(request.id);
+        expect(events.map((e) => e.type)).toEqual([
+          'created',
+          'reconciliation_attempt',
+          'reconciliation_attempt',
+          'reconciliation_attempt',
+          'cancelled',
+        ]);
+        expect(events.map((e) => e.detail.attempt)).toEqual([undefined, 1, 2, 3, undefined]);
+        expect(events[0]!.detail).toEqual({});
+        expect(events[1]!.detail).toEqual({ attempt: 1, found: null, list: [1, 'two'] });
+        const ids = events.map((e) => e.id);
+        expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+        expect(events.map((e) => e.at.getTime() - T0.getTime())).toEqual([
+          0,
+          MINUTE,
+          2 * MINUTE,
+          3 * MINUTE,
+          3 * MINUTE,
+        ]);
+        // Addressing another request's trail shows nothing of this one.
+        const other = await requestIn([]);
+        expect((await store.listEvents(other.id)).map((e) => e.type)).toEqual(['created']);
+      });
+
+      it('refuses an event for a request that does not exist', async () => {
+        await expect(
+          store.addEvent('MISSING', { actor: 'slots-bot', type: 'x' }),
+        ).rejects.toMatchObject({ code: 'store_not_found' });
+        expect(await store.listEvents('MISSING')).toEqual([]);
+      });
+    });
+
+    describe('listRequests', () => {
+      async function createSeries(states: readonly RequestState[]) {
+        const made: PurchaseRequest[] = [];
+        for (const [i, state] of states.entries()) {
+          const path =
+            state === 'pending'
+              ? []
+              : state === 'succeeded' || state === 'failed' || state === 'unknown'
+                ? ['executing', state]
+                : [state];
+          made.push(
+            await requestIn(path as RequestState[], {
+              createdAt: new Date(T0.getTime() + i * MINUTE),
+            }),
+          );
+        }
+        return made;
+      }
+
+      it('lists newest first, filtered by state, up to the limit', async () => {
+        const made = await createSeries([
+          'pending',
+          'succeeded',
+          'pending',
+          'executing',
+          'rejected',
+          'unknown',
+          'pending',
+        ]);
+        const ids = (list: PurchaseRequest[]) => list.map((r) => r.id);
+        const newestFirst = ids([...made].reverse());
+        expect(ids(await store.listRequests())).toEqual(newestFirst);
+        expect(ids(await store.listRequests({ limit: 3 }))).toEqual(newestFirst.slice(0, 3));
+        expect(ids(await store.listRequests({ states: ['pending'] }))).toEqual([
+          made[6]!.id,
+          made[2]!.id,
+          made[0]!.id,
+        ]);
+        expect(
+          ids(await store.listRequests({ states: ['executing', 'unknown', 'pending'], limit: 2 })),
+        ).toEqual([made[6]!.id, made[5]!.id]);
+        expect(await store.listRequests({ states: ['expired'] })).toEqual([]);
+        expect(await store.listRequests({ states: [] })).toEqual([]);
+        // Full requests, not summaries.
+        expect((await store.listRequests({ states: ['succeeded'] }))[0]).toStrictEqual(
+          await store.getRequest(made[1]!.id),
+        );
+      });
+
+      it('returns 20 by default, never more than 200, and at least one', async () => {
+        for (let i = 0; i < 205; i++) {
+          await store.createRequest(
+            newRequest({ createdAt: new Date(T0.getTime() + i * 1_000) }),
+            created,
+            [],
+          );
+        }
+        expect(await store.listRequests()).toHaveLength(20);
+        expect(await store.listRequests({ limit: 1_000 })).toHaveLength(200);
+        expect(await store.listRequests({ limit: 0 })).toHaveLength(1);
+        const newest = await store.listRequests({ limit: 1 });
+        expect(newest[0]!.createdAt.getTime()).toBe(T0.getTime() + 204 * 1_000);
+      });
+    });
+
+    describe('listExpired', () => {
+      it('lists pending requests whose expiry is at or before now', async () => {
+        const at = (minutes: number) => new Date(T0.getTime() + minutes * MINUTE);
+        const early = await requestIn([], { expiresAt: at(10) });
+        const exact = await requestIn([], { expiresAt: at(20) });
+        await requestIn([], { expiresAt: at(21) });
+        await requestIn(['cancelled'], { expiresAt: at(5) });
+        await requestIn(['executing'], { expiresAt: at(5) });
+        const expired = await store.listExpired(at(20));
+        expect(expired.map((r) => r.id).sort()).toEqual([early.id, exact.id].sort());
+        expect(expired.every((r) => r.state === 'pending')).toBe(true);
+        expect(await store.listExpired(at(9))).toEqual([]);
+      });
+    });
+
+    describe('setCard', () => {
+      it('records where the card was posted; the first write wins', async () => {
+        const request = await requestIn([]);
+        await store.setCard(request.id, { channel: 'CSLOTS', ts: '1700000000.000100' });
+        const first = await store.getRequest(request.id);
+        expect(first!.card).toStrictEqual({ channel: 'CSLOTS', ts: '1700000000.000100' });
+        await store.setCard(request.id, { channel: 'COTHER', ts: '1700000099.000900' });
+        expect(await store.getRequest(request.id)).toStrictEqual(first);
+        // The card survives later transitions.
+        const moved = await store.transition(request.id, approve('UAPPROVER'));
+        expect(moved.request!.card).toStrictEqual(first!.card);
+      });
+
+      it('ignores an unknown request', async () => {
+        await expect(
+          store.setCard('MISSING', { channel: 'CSLOTS', ts: '1.2' }),
+        ).resolves.toBeUndefined();
+        expect(await store.getRequest('MISSING')).toBeUndefined();
+      });
+    });
+
+    describe('outbox', () => {
+      it('queues messages due now, with every field, and leases what it hands out', async () => {
+        await store.enqueue([
+          notice('renewal in 7 days'),
+          { kind: 'ephemeral', channel: 'CSLOTS', user: 'UREQUESTER', payload: { about: 'refused' } },
+        ]);
+        expect(await store.claimOutbox(new Date(T0.getTime() - 1), 10, MINUTE)).toEqual([]);
+
+        const claimed = await store.claimOutbox(T0, 10, MINUTE);
+        expect(claimed).toStrictEqual([
+          {
+            id: claimed[0]!.id,
+            kind: 'notice',
+            channel: 'CSLOTS',
+            payload: { text: 'renewal in 7 days', blocks: [{ type: 'section' }] },
+            createdAt: T0,
+            attempts: 0,
+            nextAttemptAt: T0,
+          },
+          {
+            id: claimed[1]!.id,
+            kind: 'ephemeral',
+            channel: 'CSLOTS',
+            user: 'UREQUESTER',
+            payload: { about: 'refused' },
+            createdAt: T0,
+            attempts: 0,
+            nextAttemptAt: T0,
+          },
+        ]);
+        expect(claimed[0]!.id).toBeLessThan(claimed[1]!.id);
+
+        // Leased: nobody else gets them until the lease runs out.
+        expect(await store.claimOutbox(T0, 10, MINUTE)).toEqual([]);
+        expect(await store.claimOutbox(new Date(T0.getTime() + MINUTE - 1), 10, MINUTE)).toEqual([]);
+        const again = await store.claimOutbox(new Date(T0.getTime() + MINUTE), 10, MINUTE);
+        expect(again.map((m) => m.id)).toEqual(claimed.map((m) => m.id));
+      });
+
+      it('honours the limit, oldest first', async () => {
+        await store.enqueue([notice('a'), notice('b'), notice('c')]);
+        const first = await store.claimOutbox(T0, 2, MINUTE);
+        expect(first.map((m) => m.payload?.text)).toEqual(['a', 'b']);
+        const rest = await store.claimOutbox(T0, 2, MINUTE);
+        expect(rest.map((m) => m.payload?.text)).toEqual(['c']);
+        expect(await store.claimOutbox(T0, 0, MINUTE)).toEqual([]);
+      });
+
+      it('never hands out a delivered message again', async () => {
+        await store.enqueue([notice('a')]);
+        const [message] = await store.claimOutbox(T0, 10, MINUTE);
+        await store.markDelivered(message!.id, new Date(T0.getTime() + 1_000));
+        expect(await store.claimOutbox(new Date(T0.getTime() + DAY), 10, MINUTE)).toEqual([]);
+        // A late failure report does not bring it back.
+        await store.markFailed(message!.id, T0, 'late timeout');
+        expect(await store.claimOutbox(new Date(T0.getTime() + DAY), 10, MINUTE)).toEqual([]);
+      });
+
+      it('releases a failed message and retries it at its next attempt time', async () => {
+        await store.enqueue([notice('a')]);
+        const [message] = await store.claimOutbox(T0, 10, 10 * MINUTE);
+        const retryAt = new Date(T0.getTime() + 30_000);
+        await store.markFailed(message!.id, retryAt, 'slack error: channel_not_found');
+
+        expect(await store.claimOutbox(new Date(retryAt.getTime() - 1), 10, MINUTE)).toEqual([]);
+        const [retried] = await store.claimOutbox(retryAt, 10, MINUTE);
+        expect(retried).toMatchObject({
+          id: message!.id,
+          attempts: 1,
+          nextAttemptAt: retryAt,
+          lastError: 'slack error: channel_not_found',
+        });
+
+        const later = new Date(retryAt.getTime() + 2 * MINUTE);
+        await store.markFailed(retried!.id, later, 'rate limited');
+        const [third] = await store.claimOutbox(later, 10, MINUTE);
+        expect(third).toMatchObject({ attempts: 2, lastError: 'rate limited' });
+      });
+
+      it('delivers the messages of one request in order; others are independent', async () => {
+        const a = await requestIn([]);
+        const b = await requestIn([]);
+        await store.enqueue([
+          { kind: 'card', channel: 'CSLOTS', requestId: a.id },
+          { kind: 'thread_reply', channel: 'CSLOTS', requestId: a.id, payload: { n: 2 } },
+          notice('independent 1'),
+          { kind: 'card', channel: 'CSLOTS', requestId: b.id },
+          { kind: 'thread_reply', channel: 'CSLOTS', requestId: a.id, payload: { n: 3 } },
+          notice('independent 2'),
+        ]);
+        const label = (m: { requestId?: string; kind: string; payload?: Record<string, unknown> }) =>
+          m.requestId === a.id
+            ? `a${m.kind === 'card' ? 1 : String(m.payload?.n)}`
+            : m.requestId === b.id
+              ? 'b1'
+              : String(m.payload?.text);
+
+        const first = await store.claimOutbox(T0, 10, MINUTE);
+        expect(first.map(label)).toEqual(['a1', 'independent 1', 'b1', 'independent 2']);
+
+        // a1 fails: a2 waits behind it, even after a1's lease would have run out.
+        const a1 = first[0]!;
+        await store.markFailed(a1.id, new Date(T0.getTime() + 5 * MINUTE), 'network error');
+        for (const m of first.slice(1)) await store.markDelivered(m.id, T0);
+        expect(await store.claimOutbox(new Date(T0.getTime() + 2 * MINUTE), 10, MINUTE)).toEqual([]);
+
+        const t5 = new Date(T0.getTime() + 5 * MINUTE);
+        const retried = await store.claimOutbox(t5, 10, MINUTE);
+        expect(retried.map(label)).toEqual(['a1']);
+        await store.markDelivered(retried[0]!.id, t5);
+
+        const next = await store.claimOutbox(t5, 10, MINUTE);
+        expect(next.map(label)).toEqual(['a2']);
+        // While a2 is leased, a3 is not eligible.
+        expect(await store.claimOutbox(t5, 10, MINUTE)).toEqual([]);
+        await store.markDelivered(next[0]!.id, t5);
+        expect((await store.claimOutbox(t5, 10, MINUTE)).map(label)).toEqual(['a3']);
+      });
+
+      it('refuses a message about a request that does not exist, writing nothing', async () => {
+        await expect(
+          store.enqueue([notice('ok'), { kind: 'card', channel: 'CSLOTS', requestId: 'MISSING' }]),
+        ).rejects.toMatchObject({ code: 'store_not_found' });
+        expect(await claimable()).toEqual([]);
+      });
+
+      it('hands each message to exactly one of many concurrent claimers', async () => {
+        await store.enqueue(Array.from({ length: 30 }, (_, i) => notice(`n${i}`)));
+        const batches = await Promise.all(
+          Array.from({ length: 10 }, () => store.claimOutbox(T0, 4, MINUTE)),
+        );
+        const ids = batches.flat().map((m) => m.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).toHaveLength(30);
+      });
+    });
+
+    describe('recordNotice', () => {
+      it('records a key once: true the first time, false after', async () => {
+        expect(await store.recordNotice('renewal:off-1:2025-04-01:7d', T0, { days: 7 })).toBe(true);
+        expect(await store.recordNotice('renewal:off-1:2025-04-01:7d', T0, { days: 7 })).toBe(false);
+        expect(await store.recordNotice('renewal:off-1:2025-04-01:1d', T0)).toBe(true);
+      });
+
+      it('lets exactly one of concurrent callers announce', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => store.recordNotice('expiry:arn:1', T0)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('durability (another handle on the same data)', () => {
+      it('keeps requests, events, card, outbox state and notices', async (ctx) => {
+        if (!opened.reopen) ctx.skip();
+        const request = await requestIn([]);
+        await store.setCard(request.id, { channel: 'CSLOTS', ts: '1.000100' });
+        const moved = await store.transition(request.id, {
+          ...approve('UAPPROVER'),
+          outbox: [cardFor(request.id)],
+        });
+        await store.recordNotice('k1', T0);
+        const [leased] = await store.claimOutbox(T0, 10, MINUTE);
+        await store.close();
+
+        store = await opened.reopen!();
+        expect(await store.getRequest(request.id)).toStrictEqual(moved.request);
+        expect((await store.listEvents(request.id)).map((e) => e.type)).toEqual([
+          'created',
+          'approved',
+        ]);
+        expect(await store.recordNotice('k1', T0)).toBe(false);
+        // The lease survived too.
+        expect(await store.claimOutbox(T0, 10, MINUTE)).toEqual([]);
+        const [again] = await store.claimOutbox(new Date(T0.getTime() + MINUTE), 10, MINUTE);
+        expect(again!.id).toBe(leased!.id);
+      });
+
+      it('lets two handles race the same approval: exactly one applies', async (ctx) => {
+        if (!opened.reopen) ctx.skip();
+        const second = await opened.reopen!();
+        try {
+          const request = await requestIn([]);
+          const results = await Promise.all(
+            Array.from({ length: 10 }, (_, i) =>
+              (i % 2 ? second : store).transition(request.id, approve(`U${i}`)),
+            ),
+          );
+          expect(results.filter((r) => r.applied)).toHaveLength(1);
+          expect(
+            (await second.listEvents(request.id)).filter((e) => e.type === 'approved'),
+          ).toHaveLength(1);
+        } finally {
+          await second.close();
+        }
+      });
+
+      it('never gives two handles the same message', async (ctx) => {
+        if (!opened.reopen) ctx.skip();
+        const second = await opened.reopen!();
+        try {
+          await store.enqueue(Array.from({ length: 20 }, (_, i) => notice(`n${i}`)));
+          const batches = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => (i % 2 ? second : store).claimOutbox(T0, 3, MINUTE)),
+          );
+          const ids = batches.flat().map((m) => m.id);
+          expect(new Set(ids).size).toBe(ids.length);
+          expect(ids).toHaveLength(20);
+        } finally {
+          await second.close();
+        }
+      });
+    });
+  });
+}
