@@ -9,11 +9,14 @@ import {
   APPROVE_ACTION,
   CANCEL_ACTION,
   REJECT_ACTION,
+  REJECT_MODAL_CALLBACK,
+  REJECT_REASON_ACTION,
+  REJECT_REASON_BLOCK,
 } from '../../src/slack/views/request-card.js';
 import { blockText } from '../helpers/blocks.js';
 import type { WebApiCall } from '../helpers/fake-slack.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
-import { buttonClick } from '../helpers/payloads.js';
+import { buttonClick, viewSubmission } from '../helpers/payloads.js';
 
 const DF = SEED_IDS.androidRemote;
 const ALICE = 'U0ALICE'; // may request, not an approver
@@ -224,13 +227,39 @@ describe('who may decide', () => {
     },
   );
 
-  it('asks an approver for a reason before rejecting', async () => {
+  it('asks an approver for a reason, then rejects with it and buys nothing', async () => {
     const id = await request(`purchase devicefarm ${DF} 1`);
+    const before = purchases().length;
     await click(REJECT_ACTION, id, BOB);
     const opened = await h.slack.waitFor('the reject modal', () =>
       h.slack.callsTo('views.open').find((c) => JSON.stringify(c.args.view).includes(id)),
     );
     expect(opened.args.trigger_id).toBeTruthy();
+    const res = await h.interact(
+      viewSubmission({
+        callbackId: REJECT_MODAL_CALLBACK,
+        userId: BOB,
+        privateMetadata: id,
+        values: {
+          [REJECT_REASON_BLOCK]: {
+            [REJECT_REASON_ACTION]: { type: 'plain_text_input', value: 'budget freeze' },
+          },
+        },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const rejected = await state(id, 'rejected');
+    expect(rejected).toMatchObject({ decidedBy: BOB, decisionNote: 'budget freeze' });
+    expect(purchases().length).toBe(before);
+  });
+
+  it('does not open the reject form for someone who may not reject', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    const opens = h.slack.callsTo('views.open').length;
+    const responseUrl = await click(REJECT_ACTION, id, DAVE);
+    expect(String((await h.answerTo(responseUrl)).text)).toMatch(/approvers/);
+    expect(h.slack.callsTo('views.open')).toHaveLength(opens);
+    await click(CANCEL_ACTION, id, ALICE);
   });
 });
 
@@ -250,6 +279,27 @@ describe('races', () => {
 });
 
 describe('when AWS fails', () => {
+  it.each([
+    ['ArgumentException', 'aws_invalid_argument'],
+    ['NotFoundException', 'aws_not_found'],
+    ['NotEligibleException', 'aws_not_eligible'],
+    ['LimitExceededException', 'aws_limit_exceeded'],
+    ['ServiceAccountException', 'aws_service_account'],
+  ])('%s → failed (%s) after exactly one call', async (name, code) => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    h.sim.fault('devicefarm', 'PurchaseOffering', {
+      error: { name, message: 'raw AWS text' },
+      times: 1,
+    });
+    const before = purchases().length;
+    await click(APPROVE_ACTION, id, BOB);
+    const failed = await state(id, 'failed');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(purchases().length - before).toBe(1);
+    expect(failed.outcome?.errorCode).toBe(code);
+    expect(failed.outcome?.message).not.toContain('raw AWS text');
+  });
+
   it('records a modelled error as failed, with the user sentence', async () => {
     const id = await request(`purchase devicefarm ${DF} 1`);
     h.sim.fault('devicefarm', 'PurchaseOffering', {
