@@ -53,20 +53,40 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   if (options.path !== ':memory:' && options.path !== '') {
     mkdirSync(dirname(options.path), { recursive: true });
   }
+  const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   const db = new Database(options.path);
   try {
-    // busy_timeout first: switching a new file to WAL takes a lock another opener may hold.
-    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
-    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // FULL: a committed `executing` must survive a power cut, or the request could run twice.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    runMigrations(db);
+    // Switching a new file to WAL answers SQLITE_BUSY at once, without the busy handler, while
+    // another process is doing the same; so the first open retries until the busy timeout.
+    await retryWhileBusy(busyTimeoutMs, () => {
+      db.pragma('journal_mode = WAL');
+      runMigrations(db);
+    });
     return createSqliteStore(db, options.clock ?? systemClock);
   } catch (err) {
     db.close();
     throw mapDriverError(err);
   }
+}
+
+async function retryWhileBusy(timeoutMs: number, fn: () => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, 5 * 2 ** attempt)));
+    }
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  return err instanceof Database.SqliteError && /^SQLITE_BUSY/.test(err.code);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,12 +495,10 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
 
 /** Names the driver errors the app can act on; the rest keep their own message. */
 function mapDriverError(err: unknown): unknown {
-  if (err instanceof Database.SqliteError) {
-    if (err.code === 'SQLITE_BUSY' || err.code.startsWith('SQLITE_BUSY_')) {
-      return new StoreError('store_busy', 'the database is locked by another process; try again', {
-        cause: err,
-      });
-    }
+  if (isBusy(err)) {
+    return new StoreError('store_busy', 'the database is locked by another process; try again', {
+      cause: err,
+    });
   }
   return err;
 }

@@ -78,11 +78,14 @@ export const requestOutcomeSchema: z.ZodType<RequestOutcome> = z.looseObject({
 /** Event details, outbox payloads and notice details: any JSON object. */
 export const jsonObjectSchema = z.record(z.string(), z.unknown());
 
+/** The largest distance from the epoch a JavaScript `Date` can hold. */
+const MAX_DATE_MS = 8.64e15;
+
 /** Instants are kept as integer milliseconds since the epoch. */
 export const epochMsSchema = z
   .number()
   .int()
-  .refine(Number.isSafeInteger, 'must be a whole number of milliseconds')
+  .refine((ms) => Math.abs(ms) <= MAX_DATE_MS, 'is out of the range of dates')
   .transform((ms) => new Date(ms));
 
 /** A JSON text column holding a value of `schema`. */
@@ -125,7 +128,7 @@ export function checkInput<T>(schema: z.ZodType<T>, value: unknown, what: string
 /** A date to store as epoch milliseconds; an invalid `Date` is refused, never stored as null. */
 export function epochMs(date: Date, what: string): number {
   const ms = date instanceof Date ? date.getTime() : Number.NaN;
-  if (!Number.isSafeInteger(ms))
+  if (!Number.isInteger(ms))
     throw new StoreError('store_invalid_input', `${what} is not a valid date`);
   return ms;
 }

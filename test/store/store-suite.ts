@@ -5,12 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/lifecycle/clock.js';
 import type { PurchaseRequest, RequestAction, RequestState } from '../../src/requests/types.js';
-import type {
-  NewOutboxMessage,
-  NewRequest,
-  Store,
-  Transition,
-} from '../../src/store/store.js';
+import type { NewOutboxMessage, NewRequest, Store, Transition } from '../../src/store/store.js';
 
 export interface OpenedStore {
   readonly store: Store;
@@ -90,7 +85,7 @@ const notice = (text: string): NewOutboxMessage => ({
   payload: { text, blocks: [{ type: 'section' }] },
 });
 
-function move(from: readonly RequestState[], to: RequestState, type = to): Transition {
+function move(from: readonly RequestState[], to: RequestState, type: string = to): Transition {
   return { from, to, event: { actor: 'slots-bot', type } };
 }
 
@@ -314,7 +309,10 @@ export function describeStore(name: string, open: OpenStore): void {
         const result = await store.transition(request.id, {
           ...approve('UAPPROVER', at),
           event: { actor: 'UAPPROVER', type: 'approved', detail: { via: 'button' } },
-          outbox: [cardFor(request.id), { kind: 'thread_reply', channel: 'CSLOTS', requestId: request.id }],
+          outbox: [
+            cardFor(request.id),
+            { kind: 'thread_reply', channel: 'CSLOTS', requestId: request.id },
+          ],
         });
         expect(result.applied).toBe(true);
         expect(result.request).toStrictEqual({
@@ -370,7 +368,10 @@ export function describeStore(name: string, open: OpenStore): void {
           patch: { decidedBy: 'UAPPROVER', decidedAt: t1, decisionNote: 'not this quarter' },
           event: { actor: 'UAPPROVER', type: 'rejected' },
         });
-        expect(result2.request).toMatchObject({ state: 'rejected', decisionNote: 'not this quarter' });
+        expect(result2.request).toMatchObject({
+          state: 'rejected',
+          decisionNote: 'not this quarter',
+        });
       });
 
       it.each(ALL_STATES.filter((s) => s !== 'pending'))(
@@ -638,7 +639,12 @@ export function describeStore(name: string, open: OpenStore): void {
       it('queues messages due now, with every field, and leases what it hands out', async () => {
         await store.enqueue([
           notice('renewal in 7 days'),
-          { kind: 'ephemeral', channel: 'CSLOTS', user: 'UREQUESTER', payload: { about: 'refused' } },
+          {
+            kind: 'ephemeral',
+            channel: 'CSLOTS',
+            user: 'UREQUESTER',
+            payload: { about: 'refused' },
+          },
         ]);
         expect(await store.claimOutbox(new Date(T0.getTime() - 1), 10, MINUTE)).toEqual([]);
 
@@ -668,7 +674,9 @@ export function describeStore(name: string, open: OpenStore): void {
 
         // Leased: nobody else gets them until the lease runs out.
         expect(await store.claimOutbox(T0, 10, MINUTE)).toEqual([]);
-        expect(await store.claimOutbox(new Date(T0.getTime() + MINUTE - 1), 10, MINUTE)).toEqual([]);
+        expect(await store.claimOutbox(new Date(T0.getTime() + MINUTE - 1), 10, MINUTE)).toEqual(
+          [],
+        );
         const again = await store.claimOutbox(new Date(T0.getTime() + MINUTE), 10, MINUTE);
         expect(again.map((m) => m.id)).toEqual(claimed.map((m) => m.id));
       });
@@ -724,7 +732,11 @@ export function describeStore(name: string, open: OpenStore): void {
           { kind: 'thread_reply', channel: 'CSLOTS', requestId: a.id, payload: { n: 3 } },
           notice('independent 2'),
         ]);
-        const label = (m: { requestId?: string; kind: string; payload?: Record<string, unknown> }) =>
+        const label = (m: {
+          requestId?: string;
+          kind: string;
+          payload?: Record<string, unknown>;
+        }) =>
           m.requestId === a.id
             ? `a${m.kind === 'card' ? 1 : String(m.payload?.n)}`
             : m.requestId === b.id
@@ -738,7 +750,9 @@ export function describeStore(name: string, open: OpenStore): void {
         const a1 = first[0]!;
         await store.markFailed(a1.id, new Date(T0.getTime() + 5 * MINUTE), 'network error');
         for (const m of first.slice(1)) await store.markDelivered(m.id, T0);
-        expect(await store.claimOutbox(new Date(T0.getTime() + 2 * MINUTE), 10, MINUTE)).toEqual([]);
+        expect(await store.claimOutbox(new Date(T0.getTime() + 2 * MINUTE), 10, MINUTE)).toEqual(
+          [],
+        );
 
         const t5 = new Date(T0.getTime() + 5 * MINUTE);
         const retried = await store.claimOutbox(t5, 10, MINUTE);
@@ -774,7 +788,9 @@ export function describeStore(name: string, open: OpenStore): void {
     describe('recordNotice', () => {
       it('records a key once: true the first time, false after', async () => {
         expect(await store.recordNotice('renewal:off-1:2025-04-01:7d', T0, { days: 7 })).toBe(true);
-        expect(await store.recordNotice('renewal:off-1:2025-04-01:7d', T0, { days: 7 })).toBe(false);
+        expect(await store.recordNotice('renewal:off-1:2025-04-01:7d', T0, { days: 7 })).toBe(
+          false,
+        );
         expect(await store.recordNotice('renewal:off-1:2025-04-01:1d', T0)).toBe(true);
       });
 
@@ -837,7 +853,9 @@ export function describeStore(name: string, open: OpenStore): void {
         try {
           await store.enqueue(Array.from({ length: 20 }, (_, i) => notice(`n${i}`)));
           const batches = await Promise.all(
-            Array.from({ length: 10 }, (_, i) => (i % 2 ? second : store).claimOutbox(T0, 3, MINUTE)),
+            Array.from({ length: 10 }, (_, i) =>
+              (i % 2 ? second : store).claimOutbox(T0, 3, MINUTE),
+            ),
           );
           const ids = batches.flat().map((m) => m.id);
           expect(new Set(ids).size).toBe(ids.length);
