@@ -329,6 +329,67 @@ describe('when AWS fails', () => {
   });
 });
 
+describe('before and after buying', () => {
+  it('fails without buying when the price changed since the request', async () => {
+    const id = await request(`purchase devicefarm ${SEED_IDS.iosAutomated} 1`);
+    const offering = h.sim.state.deviceFarm.offerings.find((o) => o.id === SEED_IDS.iosAutomated)!;
+    const original = structuredClone(offering.recurringCharges);
+    offering.recurringCharges = [
+      { cost: { amount: 275, currencyCode: 'USD' }, frequency: 'MONTHLY' },
+    ];
+    try {
+      const before = purchases().length;
+      await click(APPROVE_ACTION, id, BOB);
+      const failed = await state(id, 'failed');
+      expect(failed.outcome?.errorCode).toBe('quote_changed');
+      expect(failed.outcome?.message).toMatch(/price changed/);
+      expect(purchases().length).toBe(before);
+    } finally {
+      offering.recurringCharges = original;
+    }
+  });
+
+  it('says loudly when the outcome cannot be confirmed, and never buys again', async () => {
+    const id = await request(`purchase devicefarm ${DF} 2`);
+    h.sim.fault('devicefarm', 'PurchaseOffering', { drop: 'after', times: 1 });
+    h.sim.fault('devicefarm', 'ListOfferingTransactions', {
+      error: { name: 'ServiceUnavailable', status: 503 },
+    });
+    const before = purchases().length;
+    await click(APPROVE_ACTION, id, BOB);
+    const unknown = await until(
+      `request ${id} to give up reconciling`,
+      async () => {
+        const r = await h.bot.requests.get(id);
+        const events = await h.bot.store.listEvents(id);
+        return r?.state === 'unknown' && events.some((e) => e.type === 'unreconciled')
+          ? r
+          : undefined;
+      },
+      15_000,
+    );
+    expect(unknown.outcome?.message).toMatch(/Check the AWS console.*will not be retried/);
+    expect(purchases().length - before).toBe(1);
+    await h.bot.outbox.deliverDue();
+    const card = await h.slack.waitFor('the loud card', () =>
+      h.slack
+        .callsTo('chat.update')
+        .find(
+          (c) =>
+            !c.failed &&
+            /will not be retried/.test(blockText(c.args)) &&
+            JSON.stringify(c.args).includes(id),
+        ),
+    );
+    expect(buttonValue(card, APPROVE_ACTION)).toBeUndefined();
+    // Once AWS can be read again, the request is settled on the real transaction.
+    h.sim.clearFaults();
+    const settled = await h.bot.requests.reconcile(unknown);
+    expect(settled.state).toBe('succeeded');
+    expect(purchases().length - before).toBe(1);
+  });
+});
+
 describe('when Slack fails', () => {
   it('delivers the outcome later, once, after 500s and a 429', async () => {
     const id = await request(`purchase devicefarm ${DF} 1`);
