@@ -3,7 +3,7 @@
  * 3 seconds (a loading view first, then the form once offerings are read), validated inline on
  * submit, then checked against AWS before a request exists.
  */
-import type { App, BlockStaticSelectAction, webApi } from '@slack/bolt';
+import type { App, BlockAction, RadioButtonsAction, webApi } from '@slack/bolt';
 import type { ServiceName } from '../aws/types.js';
 import type { Reports } from '../capacity/reports.js';
 import type { Clock } from '../lifecycle/clock.js';
@@ -78,21 +78,24 @@ export function registerRequestModal(app: App, deps: RequestModalDeps): void {
   const log = deps.logger.child({ module: 'request-modal' });
 
   // Switching service in a purchase form redraws it for the other service.
-  app.action<BlockStaticSelectAction>(SERVICE_ACTION, async ({ ack, body, action, client }) => {
-    await ack();
-    const metadata = body.view && readRequestModalMetadata(body.view.private_metadata);
-    const chosen = action.selected_option?.value;
-    if (!body.view || !metadata || (chosen !== 'devicefarm' && chosen !== 'mediaconnect')) return;
-    try {
-      await client.views.update({
-        view_id: body.view.id,
-        hash: body.view.hash,
-        view: await formFor(deps, metadata.kind, chosen),
-      });
-    } catch (err) {
-      log.warn({ err }, 'could not switch the request form');
-    }
-  });
+  app.action<BlockAction<RadioButtonsAction>>(
+    SERVICE_ACTION,
+    async ({ ack, body, action, client }) => {
+      await ack();
+      const metadata = body.view && readRequestModalMetadata(body.view.private_metadata);
+      const chosen = action.selected_option?.value;
+      if (!body.view || !metadata || (chosen !== 'devicefarm' && chosen !== 'mediaconnect')) return;
+      try {
+        await client.views.update({
+          view_id: body.view.id,
+          hash: body.view.hash,
+          view: await formFor(deps, metadata.kind, chosen),
+        });
+      } catch (err) {
+        log.warn({ err }, 'could not switch the request form');
+      }
+    },
+  );
 
   app.view(REQUEST_MODAL_CALLBACK, async ({ ack, body, view, client }) => {
     const metadata = readRequestModalMetadata(view.private_metadata);

@@ -14,6 +14,7 @@ import {
   REASON_ACTION,
   REASON_BLOCK,
   REQUEST_MODAL_CALLBACK,
+  SERVICE_ACTION,
 } from '../../src/slack/views/request-modal.js';
 import { blockText } from '../helpers/blocks.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
@@ -296,4 +297,47 @@ describe('restart with a request left executing', () => {
       if (bought) expect(final.outcome?.transactionId).toBeTruthy();
     },
   );
+});
+
+describe('switching service in the purchase form', () => {
+  it('redraws the form for MediaConnect', async () => {
+    const updates = h.slack.callsTo('views.update').length;
+    const res = await h.interact({
+      type: 'block_actions',
+      user: { id: 'U0ALICE', username: 'alice', name: 'alice', team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'legacy-verification-token',
+      team: { id: 'T1', domain: 'test' },
+      trigger_id: 'trigger-switch',
+      container: { type: 'view', view_id: 'V1' },
+      view: {
+        id: 'V1',
+        hash: 'h1',
+        type: 'modal',
+        callback_id: REQUEST_MODAL_CALLBACK,
+        private_metadata: JSON.stringify({ kind: 'purchase', service: 'devicefarm' }),
+        state: { values: {} },
+        blocks: [],
+      },
+      actions: [
+        {
+          type: 'radio_buttons',
+          action_id: SERVICE_ACTION,
+          block_id: 'request_service',
+          selected_option: {
+            value: 'mediaconnect',
+            text: { type: 'plain_text', text: 'MediaConnect' },
+          },
+          action_ts: '1',
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const update = await h.slack.waitFor(
+      'the redrawn form',
+      () => h.slack.callsTo('views.update').slice(updates)[0],
+    );
+    expect(update.args.view_id).toBe('V1');
+    expect(JSON.stringify(update.args.view)).toContain(SEED_IDS.offering10);
+  });
 });
