@@ -60,7 +60,9 @@ export function stillPending(request: PurchaseRequest, now: Date): Decision {
   return OK;
 }
 
-export function mayApprove(
+/** Approving and rejecting share their rules; only what the requester is told differs. */
+function mayDecide(
+  verb: 'approve' | 'reject',
   request: PurchaseRequest,
   actor: string,
   isApprover: boolean,
@@ -71,16 +73,27 @@ export function mayApprove(
   if (actor === request.requester) {
     return refuse(
       'self_approval',
-      `You asked for request ${request.id}, so a different approver has to approve it. Nobody can approve their own request.`,
+      verb === 'approve'
+        ? `You asked for request ${request.id}, so a different approver has to approve it. Nobody can approve their own request.`
+        : `To withdraw your own request ${request.id}, use Cancel.`,
     );
   }
   if (!isApprover) {
     return refuse(
       'not_approver',
-      `Only the configured approvers (SLOTS_APPROVERS) can approve request ${request.id}.`,
+      `Only the configured approvers (SLOTS_APPROVERS) can ${verb} request ${request.id}.`,
     );
   }
   return OK;
+}
+
+export function mayApprove(
+  request: PurchaseRequest,
+  actor: string,
+  isApprover: boolean,
+  now: Date,
+): Decision {
+  return mayDecide('approve', request, actor, isApprover, now);
 }
 
 export function mayReject(
@@ -89,18 +102,7 @@ export function mayReject(
   isApprover: boolean,
   now: Date,
 ): Decision {
-  const pending = stillPending(request, now);
-  if (!pending.ok) return pending;
-  if (actor === request.requester) {
-    return refuse('self_approval', `To withdraw your own request ${request.id}, use Cancel.`);
-  }
-  if (!isApprover) {
-    return refuse(
-      'not_approver',
-      `Only the configured approvers (SLOTS_APPROVERS) can reject request ${request.id}.`,
-    );
-  }
-  return OK;
+  return mayDecide('reject', request, actor, isApprover, now);
 }
 
 export function mayCancel(request: PurchaseRequest, actor: string, now: Date): Decision {

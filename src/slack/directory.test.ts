@@ -23,7 +23,10 @@ function setup(opts: { requesters?: string[]; fail?: boolean } = {}) {
     logger: createLogger({ level: 'silent' }),
     cacheMs: 60_000,
   });
-  return { directory, lookups, advance: (ms: number) => void (now += ms) };
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  return { directory, lookups, advance };
 }
 
 describe('createDirectory', () => {

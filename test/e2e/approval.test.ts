@@ -14,7 +14,7 @@ import {
   REJECT_REASON_BLOCK,
 } from '../../src/slack/views/request-card.js';
 import { blockText } from '../helpers/blocks.js';
-import type { WebApiCall } from '../helpers/fake-slack.js';
+import { type WebApiCall, waitForAsync } from '../helpers/fake-slack.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { buttonClick, viewSubmission } from '../helpers/payloads.js';
 
@@ -44,19 +44,7 @@ afterEach(async () => {
   await h.bot.outbox.deliverDue();
 });
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  ms = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = waitForAsync;
 
 function buttonValue(call: WebApiCall, actionId: string): string | undefined {
   let found: string | undefined;

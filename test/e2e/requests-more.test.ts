@@ -17,6 +17,7 @@ import {
   SERVICE_ACTION,
 } from '../../src/slack/views/request-modal.js';
 import { blockText } from '../helpers/blocks.js';
+import { waitForAsync } from '../helpers/fake-slack.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { buttonClick, viewSubmission } from '../helpers/payloads.js';
 
@@ -30,19 +31,7 @@ afterAll(async () => {
   await h.stop();
 });
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  ms = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = waitForAsync;
 
 /** The pending request of `requester` for `quantity` slots of DF (ids are random, times equal). */
 async function pendingRequest(requester: string, quantity: number) {

@@ -199,3 +199,19 @@ function parseJsonOr(value: string): unknown {
     return value;
   }
 }
+
+/** Like `waitFor`, for probes that must await (the store, the service). */
+export async function waitForAsync<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
