@@ -348,7 +348,34 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     return { reservationArn: reservation.arn, source: 'answer' };
   }
 
+  /** Requests this process is buying right now: `execute` runs at most once per request. */
+  const buying = new Set<string>();
+
   async function execute(request: PurchaseRequest): Promise<PurchaseRequest> {
+    // Only the caller whose `pending → executing` write applied may buy, and only once: a stale
+    // object, a second call or a request in any other state changes nothing.
+    const current = await store.getRequest(request.id);
+    if (
+      !current ||
+      current.state !== 'executing' ||
+      current.executionStartedAt?.getTime() !== request.executionStartedAt?.getTime() ||
+      buying.has(request.id)
+    ) {
+      log.warn(
+        { requestId: request.id, state: current?.state },
+        "execute refused: not this caller's to buy",
+      );
+      return current ?? request;
+    }
+    buying.add(request.id);
+    try {
+      return await buyOnce(current);
+    } finally {
+      buying.delete(request.id);
+    }
+  }
+
+  async function buyOnce(request: PurchaseRequest): Promise<PurchaseRequest> {
     try {
       // Re-read the offering: the approver agreed to the quoted price, nothing else.
       let fresh: Quote | undefined;

@@ -252,6 +252,20 @@ describe('who may decide', () => {
 });
 
 describe('races', () => {
+  it('buys once even if execution is started twice for the same approval', async () => {
+    const id = await request(`purchase devicefarm ${DF} 1`);
+    const approved = await h.bot.requests.approve(BOB, id);
+    if (!approved.ok) throw new Error(approved.message);
+    const before = purchases().length;
+    await Promise.all([
+      h.bot.requests.execute(approved.request),
+      h.bot.requests.execute(approved.request),
+    ]);
+    await h.bot.requests.execute(approved.request);
+    expect((await h.bot.requests.get(id))?.state).toBe('succeeded');
+    expect(purchases().length - before).toBe(1);
+  });
+
   it('ten concurrent approval clicks from two approvers buy once', async () => {
     const id = await request(`purchase devicefarm ${DF} 1`);
     const before = purchases().length;
