@@ -356,8 +356,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     // object, a second call or a request in any other state changes nothing.
     const current = await store.getRequest(request.id);
     if (
-      !current ||
-      current.state !== 'executing' ||
+      current?.state !== 'executing' ||
       current.executionStartedAt?.getTime() !== request.executionStartedAt?.getTime() ||
       buying.has(request.id)
     ) {

@@ -23,20 +23,10 @@ import {
   type Simulator,
   startSimulator,
 } from '../../src/sim/index.js';
-
-const ENV_KEYS = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_ENDPOINT_URL',
-  'AWS_ENDPOINT_URL_DEVICE_FARM',
-  'AWS_ENDPOINT_URL_MEDIACONNECT',
-  'AWS_MAX_ATTEMPTS',
-  'AWS_RETRY_MODE',
-] as const;
+import { isolateAwsEnv } from '../helpers/aws-env.js';
 
 let sim: Simulator;
-const savedEnv: Partial<Record<(typeof ENV_KEYS)[number], string>> = {};
+let restoreEnv: (() => void) | undefined;
 const now = new Date();
 const built: AwsClients[] = [];
 
@@ -54,25 +44,11 @@ function pointAt(url: string): void {
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: defaultSeed(now), now: () => now });
-  for (const key of ENV_KEYS) savedEnv[key] = process.env[key];
-  for (const key of [
-    'AWS_SESSION_TOKEN',
-    'AWS_ENDPOINT_URL',
-    'AWS_MAX_ATTEMPTS',
-    'AWS_RETRY_MODE',
-  ] as const) {
-    delete process.env[key];
-  }
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  restoreEnv = isolateAwsEnv();
 });
 
 afterAll(async () => {
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  restoreEnv?.();
   await sim?.close();
 });
 

@@ -25,24 +25,14 @@ import {
   type Simulator,
   startSimulator,
 } from '../../src/sim/index.js';
-
-const ENV_KEYS = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_ENDPOINT_URL',
-  'AWS_ENDPOINT_URL_DEVICE_FARM',
-  'AWS_ENDPOINT_URL_MEDIACONNECT',
-  'AWS_MAX_ATTEMPTS',
-  'AWS_RETRY_MODE',
-] as const;
+import { isolateAwsEnv } from '../helpers/aws-env.js';
 
 /** A frozen clock: mid-month, so prorated prices and the MediaConnect start window are fixed. */
 const NOW = new Date('2025-03-15T12:00:00Z');
 const START = formatSeconds(NOW);
 
 let sim: Simulator;
-const savedEnv: Partial<Record<(typeof ENV_KEYS)[number], string>> = {};
+let restoreEnv: (() => void) | undefined;
 const built: AwsClients[] = [];
 let aws: CapacityServices;
 
@@ -55,27 +45,11 @@ function servicesWith(timeouts: Partial<AwsTimeouts> = {}): CapacityServices {
 beforeAll(async () => {
   // One item per page: every list, and so every reconciliation, walks several pages.
   sim = await startSimulator({ pageSize: 1, seed: defaultSeed(NOW), now: () => NOW });
-  for (const key of ENV_KEYS) savedEnv[key] = process.env[key];
-  for (const key of [
-    'AWS_SESSION_TOKEN',
-    'AWS_ENDPOINT_URL',
-    'AWS_MAX_ATTEMPTS',
-    'AWS_RETRY_MODE',
-  ] as const) {
-    delete process.env[key];
-  }
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  process.env.AWS_ENDPOINT_URL_DEVICE_FARM = sim.url;
-  process.env.AWS_ENDPOINT_URL_MEDIACONNECT = sim.url;
+  restoreEnv = isolateAwsEnv(sim.url);
 });
 
 afterAll(async () => {
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  restoreEnv?.();
   await sim?.close();
 });
 
