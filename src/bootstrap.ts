@@ -9,11 +9,14 @@ import type { Config } from './config.js';
 import { type Clock, systemClock } from './lifecycle/clock.js';
 import { startPeriodic } from './lifecycle/periodic.js';
 import type { Logger } from './logger.js';
+import { createNoticeDecisions } from './notices/decisions.js';
 import { createOutboxWorker, type OutboxWorker } from './notices/outbox.js';
+import { createWatcher, type Watcher } from './notices/watcher.js';
 import { createRequestService, type RequestService } from './requests/service.js';
 import { createSlackClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
 import { createDirectory } from './slack/directory.js';
 import { createOutboxRenderer } from './slack/outbox-renderer.js';
+import { noticeMessage } from './slack/views/notices.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 
@@ -27,6 +30,8 @@ export interface SlotsBotOptions {
   readonly reconcileAttempts?: number;
   readonly reconcileDelayMs?: number;
   readonly expirySweepMs?: number;
+  /** Failed polls of one service before the channel is warned. */
+  readonly watchFailureThreshold?: number;
 }
 
 export interface SlotsBot {
@@ -34,6 +39,7 @@ export interface SlotsBot {
   readonly store: Store;
   readonly outbox: OutboxWorker;
   readonly requests: RequestService;
+  readonly watcher: Watcher;
   /** Stops taking requests, finishes work under way, closes AWS clients and the store. */
   stop(): Promise<void>;
 }
@@ -82,12 +88,35 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     ...(opts.reconcileDelayMs !== undefined && { reconcileDelayMs: opts.reconcileDelayMs }),
   });
 
-  // 5. Slack surfaces. If Slack refuses to start, what was opened so far is closed again.
+  // 5. The watcher that tells the channel about renewals, endings and outside changes.
+  const watcher = createWatcher({
+    store,
+    aws: services,
+    clock,
+    logger,
+    channel: config.slots.channel,
+    leadDays: config.slots.renewalNoticeDays,
+    everyMs: config.slots.pollIntervalMs,
+    render: noticeMessage,
+    onQueued: () => outbox.kick(),
+    ...(opts.watchFailureThreshold !== undefined && {
+      failureThreshold: opts.watchFailureThreshold,
+    }),
+  });
+
+  // 6. Slack surfaces. If Slack refuses to start, what was opened so far is closed again.
   const slack = await startSlackApp({
     config,
     logger,
     reports: createReports(services, clock),
     requests,
+    notices: createNoticeDecisions({
+      store,
+      requests,
+      devicefarm: services.devicefarm,
+      clock,
+      logger,
+    }),
     clock,
     maxQuantity: config.slots.maxQuantity,
     ...(opts.drainTimeoutMs !== undefined && { drainTimeoutMs: opts.drainTimeoutMs }),
@@ -98,11 +127,13 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     throw err;
   });
 
-  // 6. Background work: deliveries, expiry, and requests a stopped process left undecided.
+  // 7. Background work: deliveries, expiry, watching AWS, and requests a stopped process left
+  // undecided.
   outbox.start();
   const sweepMs = opts.expirySweepMs ?? Math.min(30_000, config.slots.requestTtlMs);
   const expiry = startPeriodic('expiry', sweepMs, () => requests.expireDue(), logger);
   void expiry.runNow();
+  watcher.start();
   const recovery = requests
     .recover()
     .catch((err: unknown) => logger.error({ err }, 'start-up reconciliation failed'));
@@ -113,10 +144,12 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     store,
     outbox,
     requests,
+    watcher,
     stop() {
       stopping ??= (async () => {
         await slack.stop();
         await expiry.stop();
+        await watcher.stop();
         await recovery;
         await outbox.deliverDue();
         await outbox.stop();

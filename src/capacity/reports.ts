@@ -73,7 +73,7 @@ export function createReports(services: CapacityServices, clock: Clock): Reports
   };
 }
 
-async function settle<T>(work: Promise<T>): Promise<Outcome<T>> {
+export async function settle<T>(work: Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await work };
   } catch (error) {

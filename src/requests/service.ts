@@ -8,7 +8,8 @@ import { type AwsError, isAwsError } from '../aws/errors.js';
 import type { CapacityServices, Offering } from '../aws/types.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Logger } from '../logger.js';
-import type { NewOutboxMessage, Store, Transition } from '../store/store.js';
+import { noticeKeys } from '../notices/types.js';
+import type { NewNotice, NewOutboxMessage, Store, Transition } from '../store/store.js';
 import {
   type Decision,
   mayApprove,
@@ -110,6 +111,22 @@ export function newRequestId(): string {
   return id;
 }
 
+/**
+ * What the bot bought is recorded as already seen, in the same write as the outcome, so the
+ * watcher never announces the bot's own transaction or reservation as made outside it.
+ */
+function ownNotices(requestId: string, outcome: RequestOutcome): NewNotice[] {
+  const detail = { by: BOT_ACTOR, requestId };
+  return [
+    ...(outcome.transactionId
+      ? [{ key: noticeKeys.transaction(outcome.transactionId), detail }]
+      : []),
+    ...(outcome.reservationArn
+      ? [{ key: noticeKeys.reservation(outcome.reservationArn), detail }]
+      : []),
+  ];
+}
+
 export function createRequestService(deps: RequestServiceDeps): RequestService {
   const { store, aws, clock } = deps;
   const log = deps.logger.child({ module: 'requests' });
@@ -160,6 +177,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
       patch: { outcome, ...(final && { finishedAt: clock() }) },
       event: { actor: BOT_ACTOR, type: eventType, detail: { ...detail, ...outcome } },
       outbox: [card(request.id), reply(request.id)],
+      notices: ownNotices(request.id, outcome),
     });
     return result.request ?? request;
   }

@@ -9,7 +9,9 @@ import { App, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@s
 import type { Config } from '../config.js';
 import { InFlight } from '../lifecycle/in-flight.js';
 import { type Logger, slackLogger } from '../logger.js';
+import type { NoticeDecisions } from '../notices/decisions.js';
 import { registerHome } from './home.js';
+import { registerNoticeActions } from './notice-actions.js';
 import { registerRequestActions } from './request-actions.js';
 import { registerRequestModal } from './request-modal.js';
 import { registerSlashCommand, type SlashCommandDeps } from './slash-command.js';
@@ -22,6 +24,8 @@ export const HEALTH_PATH = '/healthz';
 export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
   readonly config: Pick<Config, 'slack' | 'port'>;
   readonly logger: Logger;
+  /** What the buttons on channel notices do. */
+  readonly notices: NoticeDecisions;
   /** How long shutdown waits for acknowledged work to finish. */
   readonly drainTimeoutMs?: number;
   /** Overrides for tests (e.g. no retries against a fake Web API). */
@@ -118,6 +122,7 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   registerHome(app, { ...deps, logger: deps.logger });
   registerRequestActions(app, { requests: deps.requests, logger: deps.logger });
   registerRequestModal(app, { ...deps, logger: deps.logger });
+  registerNoticeActions(app, { ...deps, logger: deps.logger });
 
   const socket = mode === 'socket' ? watchSocket(receiver as SocketModeReceiver) : undefined;
   const server = createServer((req, res) => {

@@ -14,6 +14,7 @@ import {
   loadingModal,
   REQUEST_MODAL_CALLBACK,
   type RequestKind,
+  type RequestModalInput,
   readRequestForm,
   readRequestModalMetadata,
   requestModal,
@@ -38,6 +39,7 @@ async function formFor(
   kind: RequestKind,
   service: ServiceName | undefined,
   error?: string,
+  prefill?: RequestModalInput['prefill'],
 ) {
   const report = await deps.reports.offerings(kind === 'renew' ? 'devicefarm' : service);
   const failures = [report.devicefarm, report.mediaconnect].flatMap((part) =>
@@ -57,21 +59,29 @@ async function formFor(
     maxQuantity: deps.maxQuantity,
     now: deps.clock(),
     ...(problem && { error: problem }),
+    ...(prefill && { prefill }),
   });
 }
 
-/** Opens the loading view at once (the trigger expires in 3 s), then fills in the form. */
+/**
+ * Opens the loading view at once (the trigger expires in 3 s), then fills in the form, pre-filled
+ * when it comes from a notice's button.
+ */
 export async function openRequestModal(
   client: webApi.WebClient,
   triggerId: string,
   kind: RequestKind,
   service: ServiceName | undefined,
   deps: RequestModalDeps,
+  prefill?: RequestModalInput['prefill'],
 ): Promise<void> {
   const opened = await client.views.open({ trigger_id: triggerId, view: loadingModal() });
   const viewId = opened.view?.id;
   if (!viewId) return;
-  await client.views.update({ view_id: viewId, view: await formFor(deps, kind, service) });
+  await client.views.update({
+    view_id: viewId,
+    view: await formFor(deps, kind, service, undefined, prefill),
+  });
 }
 
 export function registerRequestModal(app: App, deps: RequestModalDeps): void {

@@ -17,12 +17,17 @@ import { StoreError } from './errors.js';
 import { runMigrations } from './migrations.js';
 import type {
   NewEvent,
+  NewNotice,
   NewOutboxMessage,
   NewRequest,
+  NoticeRecord,
   OutboxMessage,
   Store,
   Transition,
   TransitionResult,
+  WatchCommit,
+  WatchCommitResult,
+  WatchState,
 } from './store.js';
 import {
   checkInput,
@@ -139,6 +144,7 @@ const outboxRowSchema = z.object({
 
 interface Identified {
   readonly id?: unknown;
+  readonly key?: unknown;
 }
 
 function toRequest(row: Identified): PurchaseRequest {
@@ -191,6 +197,35 @@ function toOutboxMessage(row: Identified): OutboxMessage {
     ...(r.last_error !== undefined && { lastError: r.last_error }),
     ...(r.delivered_at !== undefined && { deliveredAt: r.delivered_at }),
   };
+}
+
+const noticeRowSchema = z.object({
+  key: z.string(),
+  at: epochMsSchema,
+  detail: nullable(jsonText(jsonObjectSchema)),
+});
+
+function toNotice(row: Identified): NoticeRecord {
+  const r = readStored(noticeRowSchema, row, `notice ${String(row.key)}`);
+  return { key: r.key, at: r.at, detail: r.detail };
+}
+
+const watchStateRowSchema = z.object({
+  version: z.number().int().min(1),
+  value: jsonText(jsonObjectSchema),
+  updated_at: epochMsSchema,
+});
+
+function toWatchState(row: Identified): WatchState {
+  const r = readStored(watchStateRowSchema, row, 'the watch state');
+  return { version: r.version, value: r.value, updatedAt: r.updated_at };
+}
+
+/** The smallest string greater than every string starting with `prefix` (none for ''). */
+function prefixEnd(prefix: string): string | null {
+  if (prefix === '') return null;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,6 +349,20 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
       `INSERT INTO notices (key, at, detail) VALUES (@key, @at, @detail)
        ON CONFLICT (key) DO NOTHING`,
     ),
+    getNotice: db.prepare('SELECT key, at, detail FROM notices WHERE key = ?'),
+    // `>=` and `<` on the prefix keep the primary-key index usable, unlike LIKE with wildcards.
+    listNoticeKeys: db
+      .prepare(`SELECT key FROM notices WHERE key >= @prefix AND (@end IS NULL OR key < @end)`)
+      .pluck(),
+    getWatchState: db.prepare('SELECT version, value, updated_at FROM watch_state WHERE id = 1'),
+    insertWatchState: db.prepare(
+      `INSERT INTO watch_state (id, version, value, updated_at) VALUES (1, 1, @value, @at)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    updateWatchState: db.prepare(
+      `UPDATE watch_state SET version = version + 1, value = @value, updated_at = @at
+       WHERE id = 1 AND version = @expected`,
+    ),
   };
 
   const readRequest = (id: string): PurchaseRequest | undefined => {
@@ -405,6 +454,7 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
       const at = epochMs(clock(), 'the clock');
       sql.insertEvent.run(eventParams(id, t.event, at));
       queue(t.outbox ?? [], at);
+      for (const notice of t.notices ?? []) insertNotice(notice, at);
     }
     return { applied, request: readRequest(id) };
   });
@@ -448,20 +498,48 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
     });
   });
 
+  /** True when this call recorded the key (it was new). */
+  const insertNotice = (notice: NewNotice, at: number): boolean => {
+    if (typeof notice.key !== 'string' || notice.key === '') {
+      throw new StoreError('store_invalid_input', 'a notice needs a key');
+    }
+    const detail =
+      notice.detail === undefined
+        ? null
+        : JSON.stringify(checkInput(jsonObjectSchema, notice.detail, 'the notice detail'));
+    return sql.recordNotice.run({ key: notice.key, at, detail }).changes === 1;
+  };
+
   const recordNotice = write(
-    (key: string, at: Date, detail: Readonly<Record<string, unknown>> | undefined): boolean => {
-      if (typeof key !== 'string' || key === '') {
-        throw new StoreError('store_invalid_input', 'a notice needs a key');
-      }
-      return (
-        sql.recordNotice.run({
-          key,
-          at: epochMs(at, 'the notice time'),
-          detail: detail === undefined ? null : JSON.stringify(detail),
-        }).changes === 1
-      );
-    },
+    (key: string, at: Date, detail: Readonly<Record<string, unknown>> | undefined): boolean =>
+      insertNotice(
+        { key, ...(detail !== undefined && { detail }) },
+        epochMs(at, 'the notice time'),
+      ),
   );
+
+  const commitWatch = write((commit: WatchCommit): WatchCommitResult => {
+    const at = epochMs(commit.at, 'the poll time');
+    const value = JSON.stringify(checkInput(jsonObjectSchema, commit.value, 'the watch state'));
+    const saved =
+      commit.expectedVersion === 0
+        ? sql.insertWatchState.run({ value, at }).changes
+        : sql.updateWatchState.run({ value, at, expected: commit.expectedVersion }).changes;
+    if (saved !== 1) return { applied: false, announced: 0 };
+    for (const key of commit.quietKeys) insertNotice({ key }, at);
+    let announced = 0;
+    for (const notice of commit.notices) {
+      let fresh = false;
+      for (const key of notice.keys) {
+        if (insertNotice({ key, ...(notice.detail && { detail: notice.detail }) }, at))
+          fresh = true;
+      }
+      if (!fresh) continue;
+      queue(notice.outbox, at);
+      announced += 1;
+    }
+    return { applied: true, announced };
+  });
 
   return {
     createRequest,
@@ -487,6 +565,19 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
     markDelivered,
     markFailed,
     recordNotice: (key, at, detail) => recordNotice(key, at, detail),
+    getNotice: (key) =>
+      read(() => {
+        const row = sql.getNotice.get(key) as Identified | undefined;
+        return row ? toNotice(row) : undefined;
+      }),
+    listNoticeKeys: (prefix = '') =>
+      read(() => new Set(sql.listNoticeKeys.all({ prefix, end: prefixEnd(prefix) }) as string[])),
+    getWatchState: () =>
+      read(() => {
+        const row = sql.getWatchState.get() as Identified | undefined;
+        return row ? toWatchState(row) : undefined;
+      }),
+    commitWatch,
     async close() {
       if (db.open) db.close();
     },

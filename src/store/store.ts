@@ -73,6 +73,55 @@ export interface Transition {
   readonly patch?: RequestPatch;
   readonly event: NewEvent;
   readonly outbox?: readonly NewOutboxMessage[];
+  /**
+   * Notice keys to record with the change (e.g. the bot's own transaction, so the watcher never
+   * announces it as made outside the bot).
+   */
+  readonly notices?: readonly NewNotice[];
+}
+
+/** A notice key and what to keep with it (the data a notice's buttons act on). */
+export interface NewNotice {
+  readonly key: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+export interface NoticeRecord {
+  readonly key: string;
+  readonly at: Date;
+  readonly detail: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** The watcher's memory between polls, versioned so two replicas never both apply one poll. */
+export interface WatchState {
+  /** 1 after the first commit; each commit adds one. */
+  readonly version: number;
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly updatedAt: Date;
+}
+
+/** One notice of a poll: its keys and the messages to send if any of them is new. */
+export interface WatchNotice {
+  readonly keys: readonly string[];
+  readonly detail?: Readonly<Record<string, unknown>>;
+  readonly outbox: readonly NewOutboxMessage[];
+}
+
+export interface WatchCommit {
+  /** The version read before the poll (0 when there was none). */
+  readonly expectedVersion: number;
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly at: Date;
+  readonly notices: readonly WatchNotice[];
+  /** Keys recorded without a message. */
+  readonly quietKeys: readonly string[];
+}
+
+export interface WatchCommitResult {
+  /** False when another poll (another replica) committed since `expectedVersion`: nothing written. */
+  readonly applied: boolean;
+  /** How many notices had a new key and so had their messages queued. */
+  readonly announced: number;
 }
 
 export interface TransitionResult {
@@ -121,6 +170,18 @@ export interface Store {
 
   /** Records a notice key if absent; true when this call recorded it (announce), false if seen. */
   recordNotice(key: string, at: Date, detail?: Readonly<Record<string, unknown>>): Promise<boolean>;
+  /** The notice recorded under `key` (first recorder's detail), if any. */
+  getNotice(key: string): Promise<NoticeRecord | undefined>;
+  /** Every recorded notice key that starts with `prefix` (all when absent). */
+  listNoticeKeys(prefix?: string): Promise<Set<string>>;
+
+  getWatchState(): Promise<WatchState | undefined>;
+  /**
+   * Applies one poll atomically: if the watch state is still at `expectedVersion`, records every
+   * key, queues the messages of each notice that had at least one new key, and saves `value` as
+   * the next version. Otherwise writes nothing.
+   */
+  commitWatch(commit: WatchCommit): Promise<WatchCommitResult>;
 
   close(): Promise<void>;
 }

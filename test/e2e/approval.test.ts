@@ -13,7 +13,7 @@ import {
   REJECT_REASON_ACTION,
   REJECT_REASON_BLOCK,
 } from '../../src/slack/views/request-card.js';
-import { blockText } from '../helpers/blocks.js';
+import { blockText, buttonValues } from '../helpers/blocks.js';
 import { type WebApiCall, waitForAsync } from '../helpers/fake-slack.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { buttonClick, viewSubmission } from '../helpers/payloads.js';
@@ -46,19 +46,8 @@ afterEach(async () => {
 
 const until = waitForAsync;
 
-function buttonValue(call: WebApiCall, actionId: string): string | undefined {
-  let found: string | undefined;
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.action_id === actionId && typeof o.value === 'string') found ??= o.value;
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(call.args.blocks);
-  return found;
-}
+const buttonValue = (call: WebApiCall, actionId: string): string | undefined =>
+  buttonValues(call.args, actionId)[0];
 
 /** Sends a one-line request and returns the id on the card the bot posts for it. */
 async function request(text: string, user = ALICE): Promise<string> {

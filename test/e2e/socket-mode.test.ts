@@ -83,6 +83,8 @@ beforeAll(async () => {
   );
   app = bot.slack;
   baseUrl = `http://127.0.0.1:${app.port}`;
+  // The watcher reads AWS once at start-up; let that finish so AWS call counts are the tests' own.
+  await bot.watcher.pollOnce();
 });
 
 afterAll(async () => {

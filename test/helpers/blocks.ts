@@ -45,3 +45,18 @@ export function blockText(message: { readonly blocks?: unknown }): string {
   walk(message.blocks ?? []);
   return out.join('\n');
 }
+
+/** The value of every button with `actionId` in a message's blocks (any depth), in order. */
+export function buttonValues(message: { readonly blocks?: unknown }, actionId: string): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      if (o.action_id === actionId && typeof o.value === 'string') found.push(o.value);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(message.blocks ?? []);
+  return found;
+}

@@ -136,8 +136,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     secrets: [config.slack.botToken, config.slack.signingSecret],
     destination: { write: (line: string) => void logs.push(line) },
   });
-  const start = () =>
-    startSlotsBot(config, {
+  const start = async () => {
+    const started = await startSlotsBot(config, {
       logger,
       clock,
       drainTimeoutMs: 5_000,
@@ -146,6 +146,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       reconcileDelayMs: 50,
       expirySweepMs: 100,
     });
+    // The watcher reads AWS once at start-up; tests count AWS calls from after that read.
+    await started.watcher.pollOnce();
+    return started;
+  };
   let bot = await start();
   const urls = () => {
     const baseUrl = `http://127.0.0.1:${bot.slack.port}`;

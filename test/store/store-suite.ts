@@ -5,7 +5,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/lifecycle/clock.js';
 import type { PurchaseRequest, RequestAction, RequestState } from '../../src/requests/types.js';
-import type { NewOutboxMessage, NewRequest, Store, Transition } from '../../src/store/store.js';
+import type {
+  NewOutboxMessage,
+  NewRequest,
+  Store,
+  Transition,
+  WatchCommit,
+} from '../../src/store/store.js';
 
 export interface OpenedStore {
   readonly store: Store;
@@ -802,6 +808,94 @@ export function describeStore(name: string, open: OpenStore): void {
       });
     });
 
+    describe('notices and the watch state', () => {
+      const poll = (expectedVersion: number, over: Partial<WatchCommit> = {}): WatchCommit => ({
+        expectedVersion,
+        value: { takenAt: T0.toISOString(), n: expectedVersion + 1 },
+        at: T0,
+        notices: [],
+        quietKeys: [],
+        ...over,
+      });
+
+      it('reads a notice back with its detail, and lists keys by prefix', async () => {
+        await store.recordNotice('renewal:off-1:2025-04-01:7d', T0, { offeringId: 'off-1' });
+        await store.recordNotice('renewal:off-2:2025-04-01:7d', T0);
+        await store.recordNotice('transaction:tx-1', T0);
+        expect(await store.getNotice('renewal:off-1:2025-04-01:7d')).toEqual({
+          key: 'renewal:off-1:2025-04-01:7d',
+          at: T0,
+          detail: { offeringId: 'off-1' },
+        });
+        expect(await store.getNotice('missing')).toBeUndefined();
+        expect([...(await store.listNoticeKeys('renewal:'))].sort()).toEqual([
+          'renewal:off-1:2025-04-01:7d',
+          'renewal:off-2:2025-04-01:7d',
+        ]);
+        expect((await store.listNoticeKeys()).size).toBe(3);
+      });
+
+      it('commits a poll once per version; a stale version writes nothing', async () => {
+        expect(await store.getWatchState()).toBeUndefined();
+        const first = await store.commitWatch(
+          poll(0, {
+            quietKeys: ['transaction:old'],
+            notices: [{ keys: ['renewal:a'], detail: { x: 1 }, outbox: [notice('renewal a')] }],
+          }),
+        );
+        expect(first).toEqual({ applied: true, announced: 1 });
+        expect(await store.getWatchState()).toMatchObject({ version: 1, value: { n: 1 } });
+
+        // A second replica that read the same (empty) state loses: no keys, no messages.
+        const stale = await store.commitWatch(
+          poll(0, { notices: [{ keys: ['renewal:b'], outbox: [notice('renewal b')] }] }),
+        );
+        expect(stale).toEqual({ applied: false, announced: 0 });
+        expect(await store.getNotice('renewal:b')).toBeUndefined();
+
+        const second = await store.commitWatch(
+          poll(1, {
+            notices: [
+              { keys: ['renewal:a'], outbox: [notice('again')] },
+              { keys: ['transaction:old', 'transaction:new'], outbox: [notice('tx')] },
+            ],
+          }),
+        );
+        expect(second).toEqual({ applied: true, announced: 1 });
+        expect(await store.getWatchState()).toMatchObject({ version: 2, value: { n: 2 } });
+        const texts = (await store.claimOutbox(T0, 10, MINUTE)).map((m) => m.payload?.text);
+        expect(texts).toEqual(['renewal a', 'tx']);
+        expect(await store.getNotice('renewal:a')).toMatchObject({ detail: { x: 1 } });
+      });
+
+      it('lets one of concurrent commits of the same version apply', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 5 }, (_, i) =>
+            store.commitWatch(
+              poll(0, { notices: [{ keys: [`k${i}`], outbox: [notice(`n${i}`)] }] }),
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.applied)).toHaveLength(1);
+        expect(await store.claimOutbox(T0, 10, MINUTE)).toHaveLength(1);
+      });
+
+      it('records notice keys with a transition, only when it applies', async () => {
+        const request = await requestIn([]);
+        const withKey = {
+          ...approve('UAPPROVER'),
+          notices: [{ key: 'transaction:tx-bot', detail: { requestId: request.id } }],
+        };
+        expect((await store.transition(request.id, withKey)).applied).toBe(true);
+        expect(await store.getNotice('transaction:tx-bot')).toMatchObject({
+          detail: { requestId: request.id },
+        });
+        const again = { ...withKey, notices: [{ key: 'transaction:tx-other' }] };
+        expect((await store.transition(request.id, again)).applied).toBe(false);
+        expect(await store.getNotice('transaction:tx-other')).toBeUndefined();
+      });
+    });
+
     describe('durability (another handle on the same data)', () => {
       it('keeps requests, events, card, outbox state and notices', async (ctx) => {
         if (!opened.reopen) ctx.skip();
@@ -812,6 +906,13 @@ export function describeStore(name: string, open: OpenStore): void {
           outbox: [cardFor(request.id)],
         });
         await store.recordNotice('k1', T0);
+        await store.commitWatch({
+          expectedVersion: 0,
+          value: { takenAt: 'then' },
+          at: T0,
+          notices: [],
+          quietKeys: [],
+        });
         const [leased] = await store.claimOutbox(T0, 10, MINUTE);
         await store.close();
 
@@ -822,6 +923,10 @@ export function describeStore(name: string, open: OpenStore): void {
           'approved',
         ]);
         expect(await store.recordNotice('k1', T0)).toBe(false);
+        expect(await store.getWatchState()).toMatchObject({
+          version: 1,
+          value: { takenAt: 'then' },
+        });
         // The lease survived too.
         expect(await store.claimOutbox(T0, 10, MINUTE)).toEqual([]);
         const [again] = await store.claimOutbox(new Date(T0.getTime() + MINUTE), 10, MINUTE);

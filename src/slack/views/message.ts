@@ -55,6 +55,9 @@ export const LIMITS: Limits = {
   fallbackText: 1000,
 };
 
+/** Slack's limits for a button's confirm dialog. */
+export const CONFIRM_LIMITS = { title: 100, text: 300 } as const;
+
 /** Room kept for each list's "…and N more" note, which is clamped to this length. */
 const NOTE_CHARS = 300;
 

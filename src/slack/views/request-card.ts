@@ -10,6 +10,7 @@ import type { types } from '@slack/bolt';
 import { formatDateTime } from '../../domain/dates.js';
 import type { PurchaseRequest } from '../../requests/types.js';
 import {
+  CONFIRM_LIMITS,
   context,
   fallback,
   header,
@@ -55,9 +56,6 @@ export const REJECT_REASON_ACTION = 'reject_reason_input';
 /** The longest rejection note the modal accepts; the card shows it in full. */
 export const REJECT_NOTE_MAX = 500;
 
-/** Slack's confirm dialog limits. */
-const CONFIRM_TITLE_MAX = 100;
-const CONFIRM_TEXT_MAX = 300;
 const REASON_SHOWN_MAX = 1000;
 const MESSAGE_SHOWN_MAX = 600;
 
@@ -191,7 +189,7 @@ function actionButtons(request: PurchaseRequest): ActionsBlock {
     confirm: {
       title: {
         type: 'plain_text',
-        text: truncate(`Approve request ${request.id}?`, CONFIRM_TITLE_MAX),
+        text: truncate(`Approve request ${request.id}?`, CONFIRM_LIMITS.title),
       },
       text: { type: 'mrkdwn', text: approveConfirmText(request) },
       confirm: {
@@ -234,7 +232,8 @@ export function approveConfirmText(request: PurchaseRequest): string {
   const once = 'slots-bot calls AWS once; this cannot be undone from Slack.';
   const candidates = [`${cost} ${what} ${once}`, `${cost} ${what}`, `${cost} ${once}`, cost];
   return (
-    candidates.find((c) => c.length <= CONFIRM_TEXT_MAX) ?? truncateMrkdwn(cost, CONFIRM_TEXT_MAX)
+    candidates.find((c) => c.length <= CONFIRM_LIMITS.text) ??
+    truncateMrkdwn(cost, CONFIRM_LIMITS.text)
   );
 }
 

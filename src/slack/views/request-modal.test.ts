@@ -373,6 +373,125 @@ describe('requestModal: what cannot be offered', () => {
   });
 });
 
+describe('requestModal: pre-filled', () => {
+  const element = (view: ModalView, blockId: string) => inputBlock(view, blockId).element;
+
+  it('selects the offering with the very option object it lists', () => {
+    const view = requestModal(input({ prefill: { offeringId: dfOffering(2).id } }));
+    const select = selectOf(view, OFFERING_BLOCK.devicefarm);
+    const listed = allOptions(select).find((o) => o.value === dfOffering(2).id);
+    expect(listed).toBeDefined();
+    expect(select.initial_option).toEqual(listed);
+    expect(modalViolations(view)).toEqual([]);
+  });
+
+  it('selects the offering among option groups when there are more than 100', () => {
+    const many = Array.from({ length: 250 }, (_, i) =>
+      dfOffering(i, { platform: i % 5 === 0 ? 'IOS' : 'ANDROID' }),
+    );
+    const view = requestModal(
+      input({ offerings: { devicefarm: many }, prefill: { offeringId: dfOffering(201).id } }),
+    );
+    const select = selectOf(view, OFFERING_BLOCK.devicefarm);
+    expect(select.options).toBeUndefined();
+    const listed = allOptions(select).find((o) => o.value === dfOffering(201).id);
+    expect(listed?.text.text).toContain('Device Slot 201');
+    expect(select.initial_option).toEqual(listed);
+    expect(modalViolations(view)).toEqual([]);
+  });
+
+  it('selects a MediaConnect offering by ARN', () => {
+    const view = requestModal(
+      input({ service: 'mediaconnect', prefill: { offeringId: `${ARN_PREFIX}MC50` } }),
+    );
+    expect(selectOf(view, OFFERING_BLOCK.mediaconnect).initial_option).toMatchObject({
+      value: `${ARN_PREFIX}MC50`,
+      text: { text: '50 Mbps · 12 months — $0.0125/Mbps/h (~$456.25/mo)' },
+    });
+  });
+
+  it('leaves the picker empty when the offering is not listed', () => {
+    const view = requestModal(input({ prefill: { offeringId: dfOffering(99).id } }));
+    expect(selectOf(view, OFFERING_BLOCK.devicefarm).initial_option).toBeUndefined();
+    expect('initial_option' in selectOf(view, OFFERING_BLOCK.devicefarm)).toBe(false);
+  });
+
+  it('fills in the quantity as text, when the form accepts it', () => {
+    const renew = (quantity: number) =>
+      element(requestModal(input({ kind: 'renew', prefill: { quantity } })), QUANTITY_BLOCK);
+    expect(renew(5)).toMatchObject({ type: 'number_input', initial_value: '5' });
+    expect(renew(0)).toMatchObject({ initial_value: '0' });
+    expect(renew(50)).toMatchObject({ initial_value: '50' });
+    for (const unusable of [51, -1, 2.5, Number.NaN]) {
+      expect(renew(unusable)).not.toHaveProperty('initial_value');
+    }
+    const purchase = element(requestModal(input({ prefill: { quantity: 0 } })), QUANTITY_BLOCK);
+    expect(purchase).not.toHaveProperty('initial_value');
+  });
+
+  it('fills in the reservation name and the reason, within their lengths', () => {
+    const view = requestModal(
+      input({
+        service: 'mediaconnect',
+        prefill: { reservationName: 'live-2027', reason: 'The live-2026 reservation ends soon.' },
+      }),
+    );
+    expect(element(view, RESERVATION_NAME_BLOCK)).toMatchObject({ initial_value: 'live-2027' });
+    expect(element(view, REASON_BLOCK)).toMatchObject({
+      initial_value: 'The live-2026 reservation ends soon.',
+    });
+
+    const long = requestModal(
+      input({
+        service: 'mediaconnect',
+        prefill: { reservationName: 'n'.repeat(300), reason: 'r'.repeat(5000) },
+      }),
+    );
+    const name = element(long, RESERVATION_NAME_BLOCK);
+    const reason = element(long, REASON_BLOCK);
+    expect(name.type === 'plain_text_input' && name.initial_value?.length).toBe(128);
+    expect(reason.type === 'plain_text_input' && reason.initial_value?.length).toBe(1000);
+    expect(
+      element(requestModal(input({ prefill: { reason: 'Keep testing' } })), REASON_BLOCK),
+    ).toMatchObject({ initial_value: 'Keep testing' });
+  });
+
+  it('says on top why the form is pre-filled, fully escaped', () => {
+    const view = requestModal(
+      input({
+        kind: 'renew',
+        prefill: { note: 'Pre-filled from the renewal notice <@U0ME> <!here> & co.' },
+      }),
+    );
+    expect(view.blocks[0]).toMatchObject({
+      type: 'context',
+      elements: [
+        {
+          text: ':information_source: Pre-filled from the renewal notice &lt;@U0ME&gt; &lt;!here&gt; &amp; co.',
+        },
+      ],
+    });
+    const both = requestModal(
+      input({ error: 'AWS is slow.', prefill: { note: 'From a notice.' } }),
+    );
+    expect(both.blocks[0]).toMatchObject({
+      type: 'section',
+      text: { text: ':warning: AWS is slow.' },
+    });
+    expect(both.blocks[1]).toMatchObject({ type: 'context' });
+    expect(modalViolations(both)).toEqual([]);
+  });
+
+  it('is the same form as without pre-fill when nothing is pre-filled', () => {
+    for (const base of [input(), input({ kind: 'renew' }), input({ service: 'mediaconnect' })]) {
+      expect(requestModal({ ...base, prefill: {} })).toEqual(requestModal(base));
+      expect(requestModal({ ...base, prefill: { note: '  ', reason: ' ' } })).toEqual(
+        requestModal(base),
+      );
+    }
+  });
+});
+
 describe('requestSentModal', () => {
   const request: PurchaseRequest = {
     id: 'R7K2M9QX',

@@ -106,7 +106,23 @@ export interface RequestModalInput {
    * top. slots-bot's own sentence: mentions in it work, anything else is escaped.
    */
   readonly error?: string;
+  /** Values to start the form with, e.g. from a notice's button; the user can change them all. */
+  readonly prefill?: RequestModalPrefill;
 }
+
+export interface RequestModalPrefill {
+  /** Selected when it is among the offerings listed; otherwise the picker starts empty. */
+  readonly offeringId?: string;
+  /** Used when it is a whole number the form accepts; otherwise the field starts empty. */
+  readonly quantity?: number;
+  readonly reservationName?: string;
+  readonly reason?: string;
+  /** Why the form is pre-filled, shown on top as plain (escaped) text. */
+  readonly note?: string;
+}
+
+/** Longest pre-fill note shown; it is one sentence or two. */
+const NOTE_MAX = 500;
 
 type ModalView = types.ModalView;
 type AnyBlock = types.AnyBlock;
@@ -123,6 +139,8 @@ export function requestModal(input: RequestModalInput): ModalView {
   const metadata: RequestModalMetadata = { kind: input.kind, service };
   const blocks: AnyBlock[] = [];
   if (input.error) blocks.push(warning(escapeKeepingMentions(input.error)));
+  const note = input.prefill?.note?.trim();
+  if (note) blocks.push(context(`:information_source: ${escapeMrkdwn(truncate(note, NOTE_MAX))}`));
   if (input.kind === 'purchase') blocks.push(serviceChoice(service));
 
   const form = service === 'devicefarm' ? deviceFarmForm(input) : mediaConnectForm(input);
@@ -218,6 +236,16 @@ function serviceChoice(service: ServiceName): AnyBlock {
 function deviceFarmForm(input: RequestModalInput): AnyBlock[] {
   const offerings = [...(input.offerings.devicefarm ?? [])].sort(compareDeviceFarmOfferings);
   const renew = input.kind === 'renew';
+  const prefill = input.prefill ?? {};
+  const minQuantity = renew ? 0 : 1;
+  const quantity = prefill.quantity;
+  const initialQuantity =
+    quantity !== undefined &&
+    Number.isInteger(quantity) &&
+    quantity >= minQuantity &&
+    quantity <= input.maxQuantity
+      ? String(quantity)
+      : undefined;
   const blocks: AnyBlock[] = [
     section(
       renew
@@ -235,24 +263,28 @@ function deviceFarmForm(input: RequestModalInput): AnyBlock[] {
       option: { text: plain(deviceFarmOptionText(o)), value: o.id },
     })),
   );
-  blocks.push(offeringInput('devicefarm', picker, 'Offering', 'Choose an offering'), {
-    type: 'input',
-    block_id: QUANTITY_BLOCK,
-    label: plain(renew ? 'Slots to renew next period' : 'Slots to buy', 2000),
-    hint: plain(
-      renew
-        ? `0 to ${input.maxQuantity}; 0 lets the slots lapse at the next period.`
-        : `1 to ${input.maxQuantity}.`,
-      2000,
-    ),
-    element: {
-      type: 'number_input',
-      action_id: QUANTITY_ACTION,
-      is_decimal_allowed: false,
-      min_value: renew ? '0' : '1',
-      max_value: String(input.maxQuantity),
+  blocks.push(
+    offeringInput('devicefarm', picker, 'Offering', 'Choose an offering', prefill.offeringId),
+    {
+      type: 'input',
+      block_id: QUANTITY_BLOCK,
+      label: plain(renew ? 'Slots to renew next period' : 'Slots to buy', 2000),
+      hint: plain(
+        renew
+          ? `0 to ${input.maxQuantity}; 0 lets the slots lapse at the next period.`
+          : `1 to ${input.maxQuantity}.`,
+        2000,
+      ),
+      element: {
+        type: 'number_input',
+        action_id: QUANTITY_ACTION,
+        is_decimal_allowed: false,
+        min_value: String(minQuantity),
+        max_value: String(input.maxQuantity),
+        ...(initialQuantity !== undefined && { initial_value: initialQuantity }),
+      },
     },
-  });
+  );
   const promotions = input.promotions ?? [];
   if (!renew && promotions.length > 0) {
     const options: PlainTextOption[] = promotions
@@ -278,7 +310,7 @@ function deviceFarmForm(input: RequestModalInput): AnyBlock[] {
       });
     }
   }
-  blocks.push(reasonInput());
+  blocks.push(reasonInput(prefill.reason));
   return blocks;
 }
 
@@ -305,6 +337,8 @@ function withPrice(label: string, price: string): string {
 
 function mediaConnectForm(input: RequestModalInput): AnyBlock[] {
   const offerings = [...(input.offerings.mediaconnect ?? [])].sort(compareMediaConnectOfferings);
+  const prefill = input.prefill ?? {};
+  const name = prefill.reservationName?.trim();
   const blocks: AnyBlock[] = [
     section(
       'A reservation pays for outbound bandwidth every hour of its term, used or not, and cannot be cancelled. ' +
@@ -323,7 +357,13 @@ function mediaConnectForm(input: RequestModalInput): AnyBlock[] {
   );
   const earliest = defaultStart(earliestStart(input.now));
   blocks.push(
-    offeringInput('mediaconnect', picker, 'Offering', 'Choose bandwidth and term'),
+    offeringInput(
+      'mediaconnect',
+      picker,
+      'Offering',
+      'Choose bandwidth and term',
+      prefill.offeringId,
+    ),
     {
       type: 'input',
       block_id: RESERVATION_NAME_BLOCK,
@@ -337,6 +377,7 @@ function mediaConnectForm(input: RequestModalInput): AnyBlock[] {
         action_id: RESERVATION_NAME_ACTION,
         max_length: RESERVATION_NAME_MAX,
         placeholder: plain('e.g. live-events-2026'),
+        ...(name && { initial_value: truncate(name, RESERVATION_NAME_MAX) }),
       },
     },
     {
@@ -355,7 +396,7 @@ function mediaConnectForm(input: RequestModalInput): AnyBlock[] {
         placeholder: plain(defaultStart(input.now)),
       },
     },
-    reasonInput(),
+    reasonInput(prefill.reason),
   );
   return blocks;
 }
@@ -414,7 +455,9 @@ function offeringInput(
   picker: Picker,
   label: string,
   placeholder: string,
+  initialValue?: string,
 ): AnyBlock {
+  const initial = initialValue === undefined ? undefined : optionOf(picker, initialValue);
   const command =
     service === 'devicefarm'
       ? '/slots purchase devicefarm <offering-id> <quantity>'
@@ -434,11 +477,20 @@ function offeringInput(
       action_id: OFFERING_ACTION,
       placeholder: plain(placeholder),
       ...picker.element,
+      ...(initial && { initial_option: initial }),
     },
   };
 }
 
-function reasonInput(): AnyBlock {
+/** The listed option with `value`, the very object Slack must find among the options. */
+function optionOf(picker: Picker, value: string): PlainTextOption | undefined {
+  const { options, option_groups: groups } = picker.element;
+  const all = options ?? (groups ?? []).flatMap((g) => g.options);
+  return all.find((o) => o.value === value);
+}
+
+function reasonInput(initial?: string): AnyBlock {
+  const reason = initial?.trim();
   return {
     type: 'input',
     block_id: REASON_BLOCK,
@@ -450,6 +502,7 @@ function reasonInput(): AnyBlock {
       multiline: true,
       max_length: REASON_MAX,
       placeholder: plain('Why is this needed, and for how long?'),
+      ...(reason && { initial_value: truncate(reason, REASON_MAX) }),
     },
   };
 }

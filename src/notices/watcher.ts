@@ -1,0 +1,226 @@
+/**
+ * The watcher: every poll interval it reads both services, derives what the channel should hear
+ * (`deriveNotices`, pure) and commits the poll in one conditional write: the notice keys, their
+ * messages in the outbox, and the snapshot the next poll compares against. Keys make each notice
+ * idempotent across polls and restarts; the versioned snapshot makes two replicas polling at once
+ * apply one poll, never both.
+ */
+import { z } from 'zod';
+import type { CapacityServices } from '../aws/types.js';
+import { settle } from '../capacity/reports.js';
+import type { Clock } from '../lifecycle/clock.js';
+import { startPeriodic } from '../lifecycle/periodic.js';
+import type { Logger } from '../logger.js';
+import { OPEN_STATES, type PurchaseRequest } from '../requests/types.js';
+import type { SlackMessage } from '../slack/views/message.js';
+import type { Store, WatchNotice } from '../store/store.js';
+import { deriveNotices } from './derive.js';
+import type { Notice, Observation, OpenRequestFootprint, WatchSnapshot } from './types.js';
+
+/** Polls in a row a service may fail before the channel is warned (once per outage). */
+export const DEFAULT_FAILURE_THRESHOLD = 3;
+
+export interface WatcherDeps {
+  readonly store: Store;
+  readonly aws: CapacityServices;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly channel: string;
+  readonly leadDays: readonly number[];
+  readonly everyMs: number;
+  readonly render: (notice: Notice, now: Date) => SlackMessage;
+  readonly failureThreshold?: number;
+  /** Called after messages were queued, so the outbox delivers without waiting for its poll. */
+  readonly onQueued?: () => void;
+}
+
+export interface PollResult {
+  /** False when another replica committed a poll first (this one wrote nothing). */
+  readonly applied: boolean;
+  readonly announced: number;
+  readonly failed: readonly string[];
+}
+
+export interface Watcher {
+  /** One poll now (or joins the poll under way). */
+  pollOnce(): Promise<PollResult | undefined>;
+  /** Stops polling and waits for the poll under way. */
+  stop(): Promise<void>;
+}
+
+export function createWatcher(deps: WatcherDeps): Watcher & { start(): void } {
+  const log = deps.logger.child({ module: 'watcher' });
+  const threshold = deps.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
+  let last: Promise<PollResult | undefined> | undefined;
+  let periodic: ReturnType<typeof startPeriodic> | undefined;
+
+  async function poll(): Promise<PollResult> {
+    // Read what is known before AWS: a request that settles meanwhile is then either still
+    // open here (its transaction is deferred) or already recorded (its key is in `announced`).
+    const state = await deps.store.getWatchState();
+    const [announced, open] = await Promise.all([
+      deps.store.listNoticeKeys(),
+      deps.store.listRequests({ states: OPEN_STATES, limit: 200 }),
+    ]);
+    const observation = await observe(deps.aws);
+    const now = deps.clock();
+    const failed = failures(observation);
+    for (const { service, error } of failed) {
+      log.warn({ service, code: error.code, operation: error.operation }, 'AWS not read this poll');
+    }
+
+    const result = deriveNotices({
+      now,
+      leadDays: deps.leadDays,
+      observation,
+      previous: state ? readSnapshot(state.value) : undefined,
+      announced,
+      bot: { openRequests: open.flatMap(footprint) },
+      failureThreshold: threshold,
+    });
+    const notices: WatchNotice[] = result.notices.map((notice) => {
+      const message = deps.render(notice, now);
+      return {
+        keys: [notice.key, ...(notice.alsoKeys ?? [])],
+        detail: notice as unknown as Record<string, unknown>,
+        outbox: [
+          {
+            kind: 'notice',
+            channel: deps.channel,
+            payload: { text: message.text, blocks: message.blocks, notice: notice.kind },
+          },
+        ],
+      };
+    });
+    const committed = await deps.store.commitWatch({
+      expectedVersion: state?.version ?? 0,
+      value: result.snapshot as unknown as Record<string, unknown>,
+      at: now,
+      notices,
+      quietKeys: result.quietKeys,
+    });
+    if (!committed.applied) log.info('another replica committed this poll first; nothing written');
+    if (committed.announced > 0) {
+      log.info(
+        { announced: committed.announced, kinds: result.notices.map((n) => n.kind) },
+        'notices queued',
+      );
+      deps.onQueued?.();
+    }
+    return { ...committed, failed: failed.map((f) => f.service) };
+  }
+
+  const pollOnce = () => {
+    last ??= poll()
+      .catch((err: unknown) => {
+        log.error({ err }, 'watcher poll failed');
+        return undefined;
+      })
+      .finally(() => {
+        last = undefined;
+      });
+    return last;
+  };
+
+  return {
+    pollOnce,
+    start() {
+      periodic ??= startPeriodic('watcher', deps.everyMs, pollOnce, log);
+      void pollOnce();
+    },
+    async stop() {
+      await periodic?.stop();
+      await last;
+    },
+  };
+}
+
+async function observe(aws: CapacityServices): Promise<Observation> {
+  const [slots, transactions, reservations] = await Promise.all([
+    settle(aws.devicefarm.getOfferingStatus()),
+    settle(aws.devicefarm.listTransactions()),
+    settle(aws.mediaconnect.listReservations()),
+  ]);
+  return {
+    devicefarm: !slots.ok
+      ? slots
+      : !transactions.ok
+        ? transactions
+        : { ok: true, value: { slots: slots.value, transactions: transactions.value } },
+    mediaconnect: reservations.ok
+      ? { ok: true, value: { reservations: reservations.value } }
+      : reservations,
+  };
+}
+
+function failures(observation: Observation) {
+  return (['devicefarm', 'mediaconnect'] as const).flatMap((service) => {
+    const seen = observation[service];
+    return seen.ok ? [] : [{ service, error: seen.error }];
+  });
+}
+
+/** What an open request could leave in AWS, so the watcher does not call it someone else's. */
+export function footprint(request: PurchaseRequest): OpenRequestFootprint[] {
+  const { action } = request;
+  if (action.service === 'mediaconnect') {
+    return [
+      {
+        service: 'mediaconnect',
+        offeringArn: action.offeringArn,
+        reservationName: action.reservationName,
+      },
+    ];
+  }
+  return [
+    {
+      service: 'devicefarm',
+      offeringId: action.offeringId,
+      type: action.kind === 'renew' ? 'RENEW' : 'PURCHASE',
+      quantity: action.quantity,
+      since: (request.executionStartedAt ?? request.createdAt).toISOString(),
+    },
+  ];
+}
+
+const iso = z.string().min(1);
+const outageSchema = z.looseObject({
+  since: iso,
+  failures: z.number().int().min(0),
+  warned: z.boolean(),
+  message: z.string(),
+});
+const snapshotSchema = z.looseObject({
+  takenAt: iso,
+  devicefarm: z
+    .looseObject({
+      takenAt: iso.optional(),
+      offerings: z.record(
+        z.string(),
+        z.looseObject({
+          current: z.number().int(),
+          next: z.number().int(),
+          effectiveOn: iso.optional(),
+        }),
+      ),
+    })
+    .optional(),
+  mediaconnect: z
+    .looseObject({
+      reservations: z.record(z.string(), z.looseObject({ state: z.string(), end: iso })),
+    })
+    .optional(),
+  outages: z.looseObject({
+    devicefarm: outageSchema.optional(),
+    mediaconnect: outageSchema.optional(),
+  }),
+});
+
+/**
+ * The stored snapshot, checked. A snapshot this code cannot read is treated as none: the next
+ * poll is quiet about history again rather than announcing it, which is the safe side.
+ */
+export function readSnapshot(value: unknown): WatchSnapshot | undefined {
+  const parsed = snapshotSchema.safeParse(value);
+  return parsed.success ? (parsed.data as WatchSnapshot) : undefined;
+}

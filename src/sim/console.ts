@@ -1,0 +1,220 @@
+/**
+ * The simulator's console: one typed line in, a few lines of text out. Each command stands in
+ * for something that happens on the AWS side without slots-bot (a period rolling over, a change
+ * made in the AWS console, a reservation running out, an outage), so a person running the bot
+ * against `npm run sim` can make every notice happen by hand. `runSimCommand` changes the
+ * simulator but does no I/O; `cli.ts` feeds it stdin.
+ */
+import { addDays, formatSeconds } from './clock.js';
+import { runDeviceFarm } from './device-farm.js';
+import type { Simulator } from './index.js';
+import type { DfTransaction, SimFault, SimService } from './types.js';
+import { SimError } from './wire.js';
+
+/** The read operations slots-bot's watcher polls, per service. */
+export const WATCHED_OPERATIONS: Readonly<Record<SimService, readonly string[]>> = {
+  devicefarm: ['GetOfferingStatus', 'ListOfferingTransactions'],
+  mediaconnect: ['ListReservations'],
+};
+
+/**
+ * The error `fail` arms per service: what an outage looks like on the wire. Device Farm models
+ * no server error, so it gets AWS's generic unmodelled `InternalFailure` (500); MediaConnect's
+ * own ServiceUnavailableException is 503. Both are retried by the bot's read clients first.
+ */
+export const OUTAGE_FAULTS: Readonly<Record<SimService, SimFault>> = {
+  devicefarm: { error: { name: 'InternalFailure', status: 500, message: 'Simulated outage' } },
+  mediaconnect: {
+    error: { name: 'ServiceUnavailableException', status: 503, message: 'Simulated outage' },
+  },
+};
+
+const SERVICE_LABEL: Readonly<Record<SimService, string>> = {
+  devicefarm: 'Device Farm',
+  mediaconnect: 'MediaConnect',
+};
+
+const HELP = [
+  'Commands (case-insensitive):',
+  '  help                         this list',
+  '  status                       Device Farm slots (current/next) and MediaConnect reservations',
+  '  period                       roll the Device Farm period (SYSTEM renewals are recorded)',
+  '  renew <offering-id-prefix> <quantity>',
+  '                               set next-period slots as if done in the AWS console (RENEW)',
+  '  end <reservation-name> <days>',
+  '                               reservation ends now + days; days <= 0 makes it EXPIRED',
+  '  fail <devicefarm|mediaconnect|all>',
+  '                               the reads slots-bot polls fail until `heal`',
+  '  heal                         disarm every fault',
+].join('\n');
+
+type Command = (sim: Simulator, args: string[], now: Date) => string;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  help: () => HELP,
+  status,
+  period,
+  renew,
+  end,
+  fail,
+  heal: (sim) => {
+    sim.clearFaults();
+    return 'Every fault disarmed: AWS answers normally again.';
+  },
+};
+
+/** Arguments each command takes, for the "bad arguments" line. */
+const USAGE: Readonly<Record<string, string>> = {
+  help: 'help',
+  status: 'status',
+  period: 'period',
+  renew: 'renew <offering-id-prefix> <quantity>',
+  end: 'end <reservation-name> <days>',
+  fail: 'fail <devicefarm|mediaconnect|all>',
+  heal: 'heal',
+};
+
+const ARITY: Readonly<Record<string, number>> = {
+  help: 0,
+  status: 0,
+  period: 0,
+  renew: 2,
+  end: 2,
+  fail: 1,
+  heal: 0,
+};
+
+/** A command's failure, said in one line. */
+class ConsoleError extends Error {}
+
+/**
+ * Runs one console line against `sim` and answers what it did (an empty line answers "").
+ * Never throws: a mistake answers one line that names it and points at `help`.
+ */
+export function runSimCommand(sim: Simulator, line: string, now: Date): string {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  const name = words[0]?.toLowerCase();
+  if (name === undefined) return '';
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) return `Unknown command "${words[0]}"; type help for the list.`;
+  const args = words.slice(1);
+  if (args.length !== ARITY[name]) {
+    return `Usage: ${USAGE[name]} (got ${args.length} argument${args.length === 1 ? '' : 's'}); type help for the list.`;
+  }
+  try {
+    return command(sim, args, now);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return `${name}: ${message}; type help for the list.`;
+  }
+}
+
+function status(sim: Simulator): string {
+  const { deviceFarm, mediaConnect } = sim.state;
+  const lines: string[] = [];
+  for (const offering of deviceFarm.offerings) {
+    const slots = deviceFarm.slots[offering.id];
+    if (!slots || (slots.current <= 0 && slots.nextPeriod <= 0)) continue;
+    lines.push(
+      `Device Farm ${offering.id.slice(0, 8)} ${offering.description}: current ${slots.current}, next ${slots.nextPeriod}`,
+    );
+  }
+  if (lines.length === 0) lines.push('Device Farm: no slots held');
+  if (mediaConnect.reservations.length === 0) lines.push('MediaConnect: no reservations');
+  for (const r of mediaConnect.reservations) {
+    lines.push(`MediaConnect ${r.reservationName}: ${r.reservationState}, ends ${r.end}`);
+  }
+  return lines.join('\n');
+}
+
+function period(sim: Simulator): string {
+  const before = sim.state.deviceFarm.transactions.length;
+  sim.advancePeriod();
+  const added = sim.state.deviceFarm.transactions.length - before;
+  return `Device Farm period rolled: next-period slots are now current; ${added} SYSTEM transaction${added === 1 ? '' : 's'} added.`;
+}
+
+function renew(sim: Simulator, [prefix, quantityText]: string[], now: Date): string {
+  const quantity = integerArg(quantityText!, 'quantity');
+  if (quantity < 0) throw new ConsoleError(`quantity must be 0 or more, got ${quantity}`);
+  const wanted = prefix!.toLowerCase();
+  const matches = sim.state.deviceFarm.offerings.filter((o) =>
+    o.id.toLowerCase().startsWith(wanted),
+  );
+  if (matches.length === 0)
+    throw new ConsoleError(`no Device Farm offering id starts with "${prefix}"`);
+  if (matches.length > 1) {
+    throw new ConsoleError(
+      `"${prefix}" matches ${matches.length} offerings (${matches.map((o) => o.id.slice(0, 8)).join(', ')}); give more of the id`,
+    );
+  }
+  const offering = matches[0]!;
+  let result: unknown;
+  try {
+    // The RenewOffering handler itself, so the transaction is exactly what AWS would record.
+    result = runDeviceFarm(
+      'RenewOffering',
+      { offeringId: offering.id, quantity },
+      { state: sim.state.deviceFarm, now, pageSize: 1 },
+    );
+  } catch (error) {
+    if (error instanceof SimError) throw new ConsoleError(`${error.code}: ${error.message}`);
+    throw error;
+  }
+  const tx = (result as { offeringTransaction: DfTransaction }).offeringTransaction;
+  return `Renewed ${offering.id.slice(0, 8)} ${offering.description} at ${quantity} for next period; RENEW transaction ${tx.transactionId} recorded.`;
+}
+
+function end(sim: Simulator, [name, daysText]: string[], now: Date): string {
+  const days = Number(daysText);
+  if (!daysText || !Number.isFinite(days)) {
+    throw new ConsoleError(`days must be a number, got "${daysText}"`);
+  }
+  const reservations = sim.state.mediaConnect.reservations;
+  const reservation =
+    reservations.find((r) => r.reservationName === name) ??
+    reservations.find((r) => r.reservationName.toLowerCase() === name!.toLowerCase());
+  if (!reservation) {
+    const known = reservations.map((r) => r.reservationName).join(', ') || 'none';
+    throw new ConsoleError(`no MediaConnect reservation named "${name}" (known: ${known})`);
+  }
+  reservation.end = formatSeconds(addDays(now, days));
+  reservation.reservationState = days <= 0 ? 'EXPIRED' : 'ACTIVE';
+  return `MediaConnect ${reservation.reservationName}: ${reservation.reservationState}, ends ${reservation.end}.`;
+}
+
+function fail(sim: Simulator, [target]: string[]): string {
+  const services = servicesOf(target!);
+  const armed: string[] = [];
+  for (const service of services) {
+    const fault = OUTAGE_FAULTS[service];
+    for (const operation of WATCHED_OPERATIONS[service]) {
+      sim.fault(service, operation, structuredClone(fault));
+    }
+    armed.push(
+      `${SERVICE_LABEL[service]} ${WATCHED_OPERATIONS[service].join(', ')} (${fault.error!.name})`,
+    );
+  }
+  return `Failing until heal: ${armed.join('; ')}.`;
+}
+
+function servicesOf(target: string): SimService[] {
+  switch (target.toLowerCase()) {
+    case 'devicefarm':
+    case 'df':
+      return ['devicefarm'];
+    case 'mediaconnect':
+    case 'mc':
+      return ['mediaconnect'];
+    case 'all':
+      return ['devicefarm', 'mediaconnect'];
+    default:
+      throw new ConsoleError(`unknown service "${target}" (devicefarm, mediaconnect or all)`);
+  }
+}
+
+function integerArg(text: string, what: string): number {
+  if (!/^[+-]?\d+$/.test(text))
+    throw new ConsoleError(`${what} must be a whole number, got "${text}"`);
+  return Number(text);
+}

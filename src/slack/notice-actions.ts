@@ -1,0 +1,66 @@
+/**
+ * The buttons on channel notices. Keep and Let lapse start a renew request at once; Change
+ * quantity and Request purchase open the request form pre-filled from the stored notice. Each
+ * button carries the notice key only; who clicked comes from Slack's signed payload.
+ */
+import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { Logger } from '../logger.js';
+import type { NoticeDecisions, RenewalChoice } from '../notices/decisions.js';
+import { openRequestModal, type RequestModalDeps } from './request-modal.js';
+import {
+  NOTICE_CHANGE_ACTION,
+  NOTICE_KEEP_ACTION,
+  NOTICE_LAPSE_ACTION,
+  NOTICE_PURCHASE_ACTION,
+} from './views/notices.js';
+
+export interface NoticeActionsDeps extends RequestModalDeps {
+  readonly notices: NoticeDecisions;
+  readonly logger: Logger;
+}
+
+export function registerNoticeActions(app: App, deps: NoticeActionsDeps): void {
+  const log = deps.logger.child({ module: 'notice-actions' });
+
+  const refuse = async (respond: RespondFn, message: string) => {
+    try {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: message });
+    } catch (err) {
+      log.warn({ err }, 'could not deliver a refusal');
+    }
+  };
+
+  const keyOf = (action: BlockButtonAction['actions'][number]) =>
+    typeof action.value === 'string' ? action.value : '';
+
+  const renewals: readonly [string, RenewalChoice][] = [
+    [NOTICE_KEEP_ACTION, 'keep'],
+    [NOTICE_LAPSE_ACTION, 'lapse'],
+  ];
+  for (const [actionId, choice] of renewals) {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      const decided = await deps.notices.renew(body.user.id, keyOf(action), choice);
+      if (!decided.ok) return refuse(respond, decided.message);
+      log.info({ requestId: decided.request.id, choice }, 'renew request from a notice');
+    });
+  }
+
+  for (const actionId of [NOTICE_CHANGE_ACTION, NOTICE_PURCHASE_ACTION]) {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
+      await ack();
+      const form = await deps.notices.prefill(keyOf(action));
+      if (!form.ok) return refuse(respond, form.message);
+      const { kind, service, ...prefill } = form.prefill;
+      try {
+        await openRequestModal(client, body.trigger_id, kind, service, deps, prefill);
+      } catch (err) {
+        log.warn({ err }, 'could not open the pre-filled request form');
+        await refuse(
+          respond,
+          'Slack did not open the request form in time; click the button again.',
+        );
+      }
+    });
+  }
+}
