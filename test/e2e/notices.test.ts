@@ -406,4 +406,56 @@ describe('when AWS fails', () => {
     expect(blockText(after[1]!.args)).toMatch(/Device Farm/);
     expect(h.logs.some((l) => l.includes('AWS not read this poll'))).toBe(true);
   });
+
+  it('stops cleanly: a poll under way finishes and commits before the store closes', async () => {
+    h.sim.setGlobalDelay(300);
+    const underway = h.bot.watcher.pollOnce();
+    await new Promise((r) => setTimeout(r, 50));
+    await h.restart();
+    h.sim.setGlobalDelay(0);
+    expect(await underway).toMatchObject({ applied: true, failed: [] });
+    expect(h.logs.some((l) => l.includes('watcher poll failed'))).toBe(false);
+  });
+});
+
+describe('two replicas on one database', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ now: new Date('2026-11-24T12:00:00Z') });
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('post each notice once when both poll at the same moment', async () => {
+    const other = await h.replica();
+    try {
+      const before = channelPosts(h).length;
+      // Into the 1-day window, and a renewal made in the console: both replicas see both.
+      h.clock.set(new Date('2026-11-30T12:00:00Z'));
+      const renewed = await renewDirectly(h, SEED_IDS.iosAutomated, 4);
+      const results = await Promise.all([h.bot.watcher.pollOnce(), other.watcher.pollOnce()]);
+      await Promise.all([h.bot.outbox.deliverDue(), other.outbox.deliverDue()]);
+      await poll(h);
+
+      expect(results.filter((r) => r?.applied)).toHaveLength(1);
+      const posted = channelPosts(h).slice(before);
+      const oneDay = posted.flatMap((c) => buttonValues(c, NOTICE_KEEP_ACTION));
+      expect(oneDay.sort()).toEqual(
+        [
+          SEED_IDS.androidRemote,
+          SEED_IDS.iosRemote,
+          SEED_IDS.androidAutomated,
+          SEED_IDS.iosAutomated,
+        ]
+          .map((id) => `renewal:${id}:2026-12-01:1d`)
+          .sort(),
+      );
+      expect(mentioning(h, renewed.offeringTransaction!.transactionId!)).toHaveLength(1);
+      expect(posted).toHaveLength(5);
+    } finally {
+      await other.stop();
+    }
+  });
 });

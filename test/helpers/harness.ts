@@ -74,6 +74,8 @@ export interface Harness {
   answerTo(responseUrl: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Stops the bot (not the simulator or the fake Slack) and starts a new one on the same file. */
   restart(): Promise<void>;
+  /** Starts a second bot on the same file, simulator and fake Slack (the caller stops it). */
+  replica(): Promise<SlotsBot>;
   stop(): Promise<void>;
 }
 
@@ -194,6 +196,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await bot.stop();
       bot = await start();
     },
+    replica: start,
     async stop() {
       await bot.stop();
       await Promise.all([sim.close(), slack.close()]);
