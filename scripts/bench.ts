@@ -6,7 +6,12 @@
  *      once, answered on the response_url), sequential and in concurrent bursts;
  *   3. status latency with hundreds of offerings (`largeSeed`), at the simulator's default page
  *      size and at a bigger one: from sending the command to the answer on the response_url;
- *   4. RSS of the bot after start-up and after the load.
+ *   4. RSS of the bot after start-up and after the load;
+ *   5. watcher poll, in this process (no bot): `createWatcher` against the simulator with
+ *      `largeSeed` plus extra Device Farm history and a fresh SQLite store, `pollOnce()` timed for
+ *      the first poll (history recorded quietly, one renewal notice per offering with slots
+ *      queued), repeat polls (nothing new: nothing queued) and a poll after `advancePeriod()`
+ *      (one grouped transactions notice); every queued message is checked against Slack's limits.
  *
  * Prints a table, then one JSON line with every number, and exits 1 if a budget is exceeded or a
  * check fails. The bot talks to a fake Slack and the AWS simulator, both in this process.
@@ -16,8 +21,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultSeed, largeSeed, type Simulator, startSimulator } from '../src/sim/index.js';
+import { createAwsClients, createCapacityServices } from '../src/aws/index.js';
+import { systemClock } from '../src/lifecycle/clock.js';
+import { createLogger } from '../src/logger.js';
+import { createWatcher } from '../src/notices/watcher.js';
+import {
+  type DfTransaction,
+  defaultSeed,
+  largeSeed,
+  type Simulator,
+  startSimulator,
+} from '../src/sim/index.js';
 import { limitViolations, type SlackMessage } from '../src/slack/views/message.js';
+import { noticeMessage } from '../src/slack/views/notices.js';
+import { openStore } from '../src/store/index.js';
 import { blockText } from '../test/helpers/blocks.js';
 import { botProcessEnv, freePort } from '../test/helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../test/helpers/fake-slack.js';
@@ -48,6 +65,11 @@ const PLAN = {
   /** Added to every simulator answer in a short extra run: a stand-in for AWS's round trip. */
   awsDelayMs: 20,
   delayedRuns: 3,
+  /** Device Farm transactions the watcher finds on its first poll (largeSeed is topped up). */
+  watcherHistory: 800,
+  watcherRepeats: 5,
+  /** The simulator's page size for the watcher's Device Farm reads (its default). */
+  watcherPageSize: 3,
 } as const;
 
 const BUDGET = {
@@ -56,6 +78,8 @@ const BUDGET = {
   startupMedianMs: 5_000,
   rssAfterLoadMb: 300,
   blocks: 50,
+  watcherFirstPollMs: 5_000,
+  watcherRepeatP50Ms: 2_000,
 } as const;
 
 /** Hard stop for the whole run: children are killed and the run fails. */
@@ -312,6 +336,203 @@ async function heavyBurst(bot: BotProcess, slack: FakeSlack, size: number) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The watcher, in this process.
+
+/** What the SDK reads from the environment; set for the watcher section, then put back. */
+const WATCHER_AWS_ENV = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_DEVICE_FARM',
+  'AWS_ENDPOINT_URL_MEDIACONNECT',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_MAX_ATTEMPTS',
+  'AWS_RETRY_MODE',
+] as const;
+
+function pointAwsAt(sim: Simulator): () => void {
+  const saved = WATCHER_AWS_ENV.map((key) => [key, process.env[key]] as const);
+  for (const key of [
+    'AWS_ENDPOINT_URL',
+    'AWS_SESSION_TOKEN',
+    'AWS_MAX_ATTEMPTS',
+    'AWS_RETRY_MODE',
+  ]) {
+    delete process.env[key];
+  }
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DEVICE_FARM: sim.url,
+    AWS_ENDPOINT_URL_MEDIACONNECT: sim.url,
+    AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
+  });
+  return () => {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+/** Adds past PURCHASE transactions (shaped like the seed's) until there are `total`. */
+function topUpTransactions(sim: Simulator, total: number): number {
+  const transactions = sim.state.deviceFarm.transactions;
+  const model = transactions[0];
+  if (!model) throw new Error('largeSeed has no Device Farm transaction to copy');
+  const offerings = sim.state.deviceFarm.offerings;
+  const added = Math.max(0, total - transactions.length);
+  const hour = 3_600_000;
+  for (let i = 0; i < added; i++) {
+    const offering = offerings[i % offerings.length]!;
+    const createdOn = new Date(Date.now() - (i + 1) * hour);
+    const tx: DfTransaction = {
+      ...structuredClone(model),
+      transactionId: `40000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+      offeringStatus: {
+        ...structuredClone(model.offeringStatus),
+        type: 'PURCHASE',
+        offering,
+        quantity: 1,
+        effectiveOn: createdOn,
+      },
+      createdOn,
+    };
+    transactions.push(tx);
+  }
+  return added;
+}
+
+interface QueuedCheck {
+  readonly queued: number;
+  readonly byKind: Record<string, number>;
+  readonly problems: string[];
+}
+
+/** Claims what was queued since the last claim and checks each message against the limits. */
+async function claimQueued(store: Awaited<ReturnType<typeof openStore>>): Promise<QueuedCheck> {
+  const claimed = await store.claimOutbox(new Date(), 10_000, 60_000);
+  const byKind: Record<string, number> = {};
+  const problems = new Set<string>();
+  for (const m of claimed) {
+    const payload = (m.payload ?? {}) as { text?: unknown; blocks?: unknown; notice?: unknown };
+    const kind = `${m.kind}:${String(payload.notice)}`;
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+    const message = {
+      text: String(payload.text ?? ''),
+      blocks: Array.isArray(payload.blocks) ? payload.blocks : [],
+    } as SlackMessage;
+    for (const p of limitViolations(message)) problems.add(`${String(payload.notice)}: ${p}`);
+  }
+  return { queued: claimed.length, byKind, problems: [...problems] };
+}
+
+interface WatcherResult {
+  readonly offerings: number;
+  readonly pageSize: number;
+  readonly transactionsAtFirstPoll: number;
+  readonly transactionsAdded: number;
+  readonly firstPollMs: number;
+  readonly repeatPollMs: Summary;
+  readonly afterPeriodPollMs: number;
+  readonly awsCalls: { readonly firstPoll: number; readonly repeatPoll: number };
+  readonly expected: { readonly renewals: number; readonly reservationEndings: number };
+  readonly first: QueuedCheck & { readonly announced: number };
+  readonly repeatQueued: readonly number[];
+  readonly afterPeriod: QueuedCheck & { readonly announced: number };
+  readonly failedServices: string[];
+}
+
+/** Polls of a watcher against `largeSeed`; never `start()`ed, so only `pollOnce()` runs. */
+async function watcherPolls(now: Date, workDir: string): Promise<WatcherResult> {
+  const sim = await startSimulator({
+    seed: largeSeed(now, PLAN.offerings),
+    pageSize: PLAN.watcherPageSize,
+  });
+  const restoreEnv = pointAwsAt(sim);
+  const aws = createAwsClients({ region: 'us-west-2' });
+  const store = await openStore(
+    { kind: 'sqlite', path: join(workDir, 'watcher-bench.db') },
+    systemClock,
+  );
+  try {
+    const logger = createLogger({ level: 'silent', destination: { write: () => {} } });
+    const watcher = createWatcher({
+      store,
+      aws: createCapacityServices(aws, { logger }),
+      clock: systemClock,
+      logger,
+      channel: 'C0SLOTS',
+      leadDays: [31, 7, 1],
+      everyMs: 24 * 3_600_000,
+      render: noticeMessage,
+    });
+    const failedServices = new Set<string>();
+    const timedPoll = async (what: string) => {
+      const started = performance.now();
+      const result = await withTimeout(what, watcher.pollOnce(), 60_000);
+      const ms = performance.now() - started;
+      if (!result) throw new Error(`${what}: the poll failed`);
+      for (const s of result.failed) failedServices.add(s);
+      return { ms, announced: result.announced };
+    };
+
+    const transactionsAdded = topUpTransactions(sim, PLAN.watcherHistory);
+    const transactionsAtFirstPoll = sim.state.deviceFarm.transactions.length;
+    const renewals = Object.values(sim.state.deviceFarm.slots).filter(
+      (s) => s.current > 0 || s.nextPeriod > 0,
+    ).length;
+    const horizon = Date.now() + 31 * 86_400_000;
+    const reservationEndings = sim.state.mediaConnect.reservations.filter(
+      (r) => r.reservationState === 'ACTIVE' && Date.parse(r.end) <= horizon,
+    ).length;
+
+    // 1. First poll: the whole history is recorded quietly; renewals and endings are announced.
+    let calls = sim.calls.length;
+    const first = await timedPoll('first watcher poll');
+    const firstCalls = sim.calls.length - calls;
+    const firstQueued = await claimQueued(store);
+
+    // 2. Nothing new: every key is known.
+    const repeats: number[] = [];
+    const repeatQueued: number[] = [];
+    calls = sim.calls.length;
+    for (let i = 0; i < PLAN.watcherRepeats; i++) {
+      const repeat = await timedPoll('repeat watcher poll');
+      repeats.push(repeat.ms);
+      repeatQueued.push((await claimQueued(store)).queued);
+    }
+    const repeatCalls = (sim.calls.length - calls) / PLAN.watcherRepeats;
+
+    // 3. The period rolls: a SYSTEM renewal per offering, announced as one grouped notice.
+    sim.advancePeriod();
+    const after = await timedPoll('watcher poll after advancePeriod');
+    const afterQueued = await claimQueued(store);
+
+    await watcher.stop();
+    return {
+      offerings: PLAN.offerings,
+      pageSize: PLAN.watcherPageSize,
+      transactionsAtFirstPoll,
+      transactionsAdded,
+      firstPollMs: round1(first.ms),
+      repeatPollMs: summarize(repeats),
+      afterPeriodPollMs: round1(after.ms),
+      awsCalls: { firstPoll: firstCalls, repeatPoll: Math.round(repeatCalls) },
+      expected: { renewals, reservationEndings },
+      first: { ...firstQueued, announced: first.announced },
+      repeatQueued,
+      afterPeriod: { ...afterQueued, announced: after.announced },
+      failedServices: [...failedServices],
+    };
+  } finally {
+    aws.destroy();
+    await store.close();
+    restoreEnv();
+    await sim.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The run.
 
 function build(): number {
@@ -407,6 +628,12 @@ async function main(): Promise<number> {
     const memBig = memoryOf(big.pid);
     const bigExit = await big.stop();
 
+    // 5. The watcher's poll, in this process, against its own simulator and store.
+    log(
+      `watcher polls with ${PLAN.offerings} offerings (first, ${PLAN.watcherRepeats} repeats, new period)…`,
+    );
+    const watch = await watcherPolls(now, workDir);
+
     // Budgets and checks.
     const startup = summarize(startups);
     check(
@@ -473,6 +700,63 @@ async function main(): Promise<number> {
       botExit === 'exit 0' && bigExit === 'exit 0',
     );
 
+    check(
+      'watcher first poll',
+      watch.firstPollMs,
+      `< ${BUDGET.watcherFirstPollMs} ms`,
+      watch.firstPollMs < BUDGET.watcherFirstPollMs,
+    );
+    check(
+      'watcher repeat poll p50',
+      watch.repeatPollMs.p50,
+      `< ${BUDGET.watcherRepeatP50Ms} ms`,
+      watch.repeatPollMs.p50 < BUDGET.watcherRepeatP50Ms,
+    );
+    const firstRenewals = watch.first.byKind['notice:renewal_upcoming'] ?? 0;
+    const firstEndings = watch.first.byKind['notice:reservation_ending'] ?? 0;
+    check(
+      'watcher first poll: renewal notices queued',
+      firstRenewals,
+      `= ${watch.expected.renewals} (offerings with slots)`,
+      firstRenewals === watch.expected.renewals,
+    );
+    check(
+      'watcher first poll: other messages queued',
+      watch.first.queued - firstRenewals,
+      `= ${watch.expected.reservationEndings} (reservations ending ≤ 31 days)`,
+      watch.first.queued - firstRenewals === watch.expected.reservationEndings &&
+        firstEndings === watch.expected.reservationEndings &&
+        watch.first.queued === watch.first.announced,
+    );
+    check(
+      'watcher repeat polls: messages queued',
+      watch.repeatQueued.join(', '),
+      '0 each',
+      watch.repeatQueued.every((q) => q === 0),
+    );
+    check(
+      'watcher poll after new period: queued',
+      Object.entries(watch.afterPeriod.byKind)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ') || '0',
+      '1 notice:external_transactions',
+      watch.afterPeriod.queued === 1 &&
+        watch.afterPeriod.byKind['notice:external_transactions'] === 1,
+    );
+    const watchProblems = [...watch.first.problems, ...watch.afterPeriod.problems];
+    check(
+      'watcher messages within Slack limits',
+      watchProblems.length ? watchProblems.join('; ') : 'none',
+      'none',
+      watchProblems.length === 0,
+    );
+    check(
+      'watcher services unread',
+      watch.failedServices.length ? watch.failedServices.join(', ') : 'none',
+      'none',
+      watch.failedServices.length === 0,
+    );
+
     const result = {
       at: new Date().toISOString(),
       node: process.version,
@@ -499,6 +783,7 @@ async function main(): Promise<number> {
         defaultPageDelayed: delayedDefault,
         bigPageDelayed: delayedBig,
       },
+      watcher: watch,
       memoryMb: {
         afterStartup: roundMem(memStart),
         afterAcks: roundMem(memAcks),
@@ -531,6 +816,12 @@ async function main(): Promise<number> {
         `status, ${PLAN.offerings}, page ${PLAN.bigPageSize}, +${PLAN.awsDelayMs} ms/AWS call`,
         delayedBig.latency,
       ],
+      [
+        `watcher first poll (${PLAN.offerings} offerings, page ${watch.pageSize})`,
+        summarize([watch.firstPollMs]),
+      ],
+      ['watcher repeat poll (nothing new)', watch.repeatPollMs],
+      ['watcher poll after a new period', summarize([watch.afterPeriodPollMs])],
     ];
     const notes = [
       `start-up runs (ms): ${startups.map((x) => Math.round(x)).join(', ')}`,
@@ -538,6 +829,7 @@ async function main(): Promise<number> {
       `CPU per status with ${PLAN.offerings} offerings (bot / simulator+fake Slack): page 3 ${statusDefault.botCpuMsPerStatus} / ${statusDefault.benchCpuMsPerStatus} ms, page ${PLAN.bigPageSize} ${statusBig.botCpuMsPerStatus} / ${statusBig.benchCpuMsPerStatus} ms`,
       `status answer size: ${statusDefault.maxBlocks} blocks, ${statusDefault.maxTextChars} characters of text`,
       `${heavy.size} concurrent status with ${PLAN.offerings} offerings: all answered after ${heavy.allAnsweredMs} ms`,
+      `watcher: ${watch.transactionsAtFirstPoll} Device Farm transactions at the first poll (${watch.transactionsAdded} added to largeSeed), recorded quietly; first poll queued ${watch.first.queued} messages (${firstRenewals} renewals, ${firstEndings} reservation endings); AWS calls per poll: first ${watch.awsCalls.firstPoll}, repeat ${watch.awsCalls.repeatPoll}`,
       `RSS MB (peak): after start-up ${memText(memStart)}, after acks ${memText(memAcks)}, after load ${memText(memLoad)}; page-${PLAN.bigPageSize} process after its load ${memText(memBig)}`,
     ];
     report(result, rows, notes);
