@@ -4,8 +4,8 @@
  * notice can be stored as the detail of its key and a snapshot as the watcher's state, and read
  * back as is; only the `Observation` of one poll holds SDK-free domain objects.
  */
-import type { AwsError } from '../aws/errors.js';
 import type { Reservation, ServiceName, SlotStatus, Transaction } from '../aws/types.js';
+import type { Outcome } from '../capacity/reports.js';
 import type { Money } from '../domain/money.js';
 
 /** Money as stored: micro-units as a decimal integer string. */
@@ -24,9 +24,7 @@ export const moneyOf = (m: StoredMoney): Money => ({
 });
 
 /** One service's part of a poll: what AWS answered, or why it could not be read (a report `Outcome`). */
-export type Seen<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: AwsError };
+export type Seen<T> = Outcome<T>;
 
 /** One poll of AWS. */
 export interface Observation {
