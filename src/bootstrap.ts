@@ -12,10 +12,16 @@ import type { Logger } from './logger.js';
 import { createNoticeDecisions } from './notices/decisions.js';
 import { createOutboxWorker, type OutboxWorker } from './notices/outbox.js';
 import { createWatcher, type Watcher } from './notices/watcher.js';
-import { createRequestService, type RequestService } from './requests/service.js';
+import {
+  createRequestService,
+  DEFAULT_RECONCILE_TIMINGS,
+  type ReconcileTimings,
+  type RequestService,
+} from './requests/service.js';
 import { createSlackClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
 import { createDirectory } from './slack/directory.js';
 import { createOutboxRenderer } from './slack/outbox-renderer.js';
+import { createResponseUrlPoster } from './slack/response-url.js';
 import { noticeMessage } from './slack/views/notices.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -27,8 +33,8 @@ export interface SlotsBotOptions {
   readonly clientOptions?: webApi.WebClientOptions;
   readonly drainTimeoutMs?: number;
   readonly outboxPollMs?: number;
-  readonly reconcileAttempts?: number;
-  readonly reconcileDelayMs?: number;
+  /** Reconciler timings (tests shorten them). */
+  readonly reconcile?: Partial<ReconcileTimings>;
   readonly expirySweepMs?: number;
   /** Failed polls of one service before the channel is warned. */
   readonly watchFailureThreshold?: number;
@@ -52,7 +58,11 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   const store = await openStore(config.database, clock);
 
   // 2. AWS: read clients with retries, write clients without.
-  const aws = createAwsClients({ region: config.aws.region, logger });
+  const aws = createAwsClients({
+    region: config.aws.region,
+    logger,
+    now: () => clock().getTime(),
+  });
   const services = createCapacityServices(aws, { logger });
 
   // 3. Slack Web API for the outbox and the approver directory.
@@ -67,7 +77,10 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   const outbox = createOutboxWorker({
     store,
     slack: slackClient,
+    responseUrls: createResponseUrlPoster({ slackApiUrl: config.slack.apiUrl }),
     render: createOutboxRenderer(clock),
+    // Called only once deliveries run (after start-up), when `requests` exists.
+    onCardUndeliverable: (id, reason) => requests.cardUndeliverable(id, reason),
     clock,
     logger,
     ...(opts.outboxPollMs !== undefined && { pollMs: opts.outboxPollMs }),
@@ -84,8 +97,8 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     ttlMs: config.slots.requestTtlMs,
     maxQuantity: config.slots.maxQuantity,
     onQueued: () => outbox.kick(),
-    ...(opts.reconcileAttempts !== undefined && { reconcileAttempts: opts.reconcileAttempts }),
-    ...(opts.reconcileDelayMs !== undefined && { reconcileDelayMs: opts.reconcileDelayMs }),
+    awsClockOffsetMs: (service) => aws.clock.offsetMs(service),
+    ...(opts.reconcile !== undefined && { timings: opts.reconcile }),
   });
 
   // 5. The watcher that tells the channel about renewals, endings and outside changes.
@@ -119,6 +132,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     }),
     clock,
     maxQuantity: config.slots.maxQuantity,
+    outboxHealth: () => store.outboxHealth(),
     ...(opts.drainTimeoutMs !== undefined && { drainTimeoutMs: opts.drainTimeoutMs }),
     ...(opts.clientOptions !== undefined && { clientOptions: opts.clientOptions }),
   }).catch(async (err: unknown) => {
@@ -134,9 +148,15 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   const expiry = startPeriodic('expiry', sweepMs, () => requests.expireDue(), logger);
   void expiry.runNow();
   watcher.start();
-  const recovery = requests
-    .recover()
-    .catch((err: unknown) => logger.error({ err }, 'start-up reconciliation failed'));
+  // Every replica, all the time: settles `unknown` requests and those a stopped process left
+  // `executing`. Its writes are conditional, so replicas never both settle one request.
+  const reconciler = startPeriodic(
+    'reconcile',
+    opts.reconcile?.everyMs ?? DEFAULT_RECONCILE_TIMINGS.everyMs,
+    () => requests.reconcileDue(),
+    logger,
+  );
+  void reconciler.runNow();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -150,7 +170,10 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
         await slack.stop();
         await expiry.stop();
         await watcher.stop();
-        await recovery;
+        await reconciler.stop();
+        // A purchase under way is waited for as long as its call may take, so its outcome is
+        // written before the store closes.
+        await requests.drain();
         await outbox.deliverDue();
         await outbox.stop();
         aws.destroy();

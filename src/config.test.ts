@@ -79,6 +79,12 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('debug');
   });
 
+  it('takes each duration up to its limit', () => {
+    const config = loadConfig({ ...valid, SLOTS_POLL_INTERVAL: '24h', SLOTS_REQUEST_TTL: '365d' });
+    expect(config.slots.pollIntervalMs).toBe(86_400_000);
+    expect(config.slots.requestTtlMs).toBe(365 * 86_400_000);
+  });
+
   it('falls back to AWS_DEFAULT_REGION', () => {
     expect(
       loadConfig({ ...valid, AWS_REGION: undefined, AWS_DEFAULT_REGION: 'us-east-2' }).aws.region,
@@ -116,6 +122,12 @@ describe('loadConfig', () => {
     ['SLOTS_REQUEST_TTL', '1y', /duration/],
     ['SLOTS_REQUEST_TTL', '0', /duration/],
     ['SLOTS_POLL_INTERVAL', '-5m', /duration/],
+    ['SLOTS_POLL_INTERVAL', '30d', /at most 24h: the watcher must read AWS at least once a day/],
+    ['SLOTS_POLL_INTERVAL', '86401', /at most 24h/],
+    ['SLOTS_REQUEST_TTL', '366d', /at most 365d/],
+    ['SLOTS_REQUEST_TTL', '99999999d', /at most 365d/],
+    ['SLOTS_APPROVERS', 'B0BOT', /invalid id/],
+    ['SLOTS_APPROVERS', 'u0lower', /invalid id/],
     ['SLOTS_RENEWAL_NOTICE_DAYS', '7,,1', /comma list of whole days/],
     ['SLOTS_RENEWAL_NOTICE_DAYS', '0', /from 1 to 365/],
     ['DATABASE_URL', 'postgres://u:pw@db/slots', /not supported/],

@@ -72,7 +72,30 @@ function prefixedToken(prefix: string, what: string) {
   });
 }
 
-function duration(fallback: string) {
+/**
+ * The longest each duration may be, and why. A Node timer cannot hold more than 2^31-1 ms (about
+ * 24.8 days; a longer one fires at once), so `startPeriodic` chains timers for any interval; these
+ * limits are about what the bot does, and keep every date computed from them valid.
+ */
+export const DURATION_LIMITS = {
+  /** Renewal notices open at most a day before the date (SLOTS_RENEWAL_NOTICE_DAYS ≥ 1). */
+  SLOTS_POLL_INTERVAL: {
+    maxMs: 86_400_000,
+    max: '24h',
+    why: 'the watcher must read AWS at least once a day, or a renewal notice window can pass unseen',
+  },
+  /** Not a timer: stored as an expiry date, and the sweep that ends requests runs every 30 s. */
+  SLOTS_REQUEST_TTL: {
+    maxMs: 365 * 86_400_000,
+    max: '365d',
+    why: 'no request waits longer than a year for a decision',
+  },
+} as const;
+
+function duration(
+  fallback: string,
+  limit: { readonly maxMs: number; readonly max: string; readonly why: string },
+) {
   return z.preprocess(blankToUndefined, z.string().default(fallback)).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
@@ -80,6 +103,13 @@ function duration(fallback: string) {
         code: 'custom',
         message:
           'must be a positive duration: seconds (e.g. 900) or a number with s, m, h or d (e.g. 30s, 15m, 24h, 7d)',
+      });
+      return z.NEVER;
+    }
+    if (ms > limit.maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at most ${limit.max}: ${limit.why}`,
       });
       return z.NEVER;
     }
@@ -168,8 +198,8 @@ const envSchema = z.object({
   SLOTS_APPROVERS: idList({ required: true }),
   SLOTS_REQUESTERS: idList({ required: false }),
   SLOTS_MAX_QUANTITY: integer(50, 1, 1000, 'the largest quantity one request may ask for'),
-  SLOTS_REQUEST_TTL: duration('24h'),
-  SLOTS_POLL_INTERVAL: duration('15m'),
+  SLOTS_REQUEST_TTL: duration('24h', DURATION_LIMITS.SLOTS_REQUEST_TTL),
+  SLOTS_POLL_INTERVAL: duration('15m', DURATION_LIMITS.SLOTS_POLL_INTERVAL),
   SLOTS_RENEWAL_NOTICE_DAYS: z
     .preprocess(blankToUndefined, z.string().default('7,1'))
     .transform((v, ctx) => {

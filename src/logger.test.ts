@@ -1,5 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrubSecrets, slackLogger } from './logger.js';
+import { createLogger, outputDestination, scrubSecrets, slackLogger } from './logger.js';
 
 function capture(secrets: string[] = []) {
   const lines: string[] = [];
@@ -98,4 +99,32 @@ describe('scrubSecrets', () => {
     ['key ASIAABCDEFGHIJKLMNOP here', 'key [Redacted] here'],
     ['nothing secret here', 'nothing secret here'],
   ])('%s', (input, output) => expect(scrubSecrets(input)).toBe(output));
+});
+
+describe('outputDestination', () => {
+  function brokenStdout() {
+    const emitter = new EventEmitter();
+    const written: string[] = [];
+    const stream = Object.assign(emitter, {
+      write: (chunk: string) => void written.push(chunk),
+      flush: (cb: (err?: Error) => void) => cb(),
+    });
+    return {
+      stream,
+      written,
+      fail: (code: string) => emitter.emit('error', Object.assign(new Error(code), { code })),
+    };
+  }
+
+  it('drops lines after a write failed, and flush still answers', async () => {
+    const { stream, written, fail } = brokenStdout();
+    const logger = createLogger({ level: 'info', destination: outputDestination(stream) });
+    logger.info('before');
+    // Not EPIPE: pino would rethrow it, and an uncaught error would end the process.
+    expect(() => fail('EIO')).not.toThrow();
+    logger.info('after');
+    expect(written.map((l) => JSON.parse(l).msg)).toEqual(['before']);
+    const flushed = await new Promise<unknown>((resolve) => logger.flush(resolve));
+    expect(flushed).toMatchObject({ code: 'EIO' });
+  });
 });

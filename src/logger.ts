@@ -34,6 +34,9 @@ const SECRET_KEYS = [
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
   'x-slack-signature',
+  // A Slack response URL lets anyone holding it post as the app for 30 minutes.
+  'responseUrl',
+  'response_url',
 ];
 
 export const REDACT_PATHS = [
@@ -43,6 +46,8 @@ export const REDACT_PATHS = [
   '*.headers["x-amz-security-token"]',
   'req.headers.authorization',
   'req.headers["x-slack-signature"]',
+  'payload.responseUrl',
+  '*.payload.responseUrl',
 ];
 
 /** Slack tokens, AWS key ids and Authorization headers inside free text. */
@@ -51,6 +56,7 @@ const SECRET_PATTERNS: readonly RegExp[] = [
   /\bxapp-[A-Za-z0-9-]+/g,
   /\b(?:AKIA|ASIA)[A-Z0-9]{12,}/g,
   /\b(Bearer|AWS4-HMAC-SHA256)\s+[^\s"']+/g,
+  /\bhttps:\/\/hooks\.slack\.com\/[^\s"'<>]+/g,
 ];
 
 export function scrubSecrets(text: string): string {
@@ -90,8 +96,45 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
         },
       },
     },
-    opts.destination ?? pino.destination({ sync: false }),
+    // Synchronous, as Node writes to a piped stdout on Linux anyway. An asynchronous stream keeps
+    // lines in memory and writes them synchronously at exit; if stdout is a closed pipe by then,
+    // that final write retries EPIPE for ever and the process never exits.
+    opts.destination ?? outputDestination(pino.destination({ sync: true })),
   );
+}
+
+/** What `outputDestination` needs of pino's stdout stream (SonicBoom). */
+export interface OutputStream {
+  write(chunk: string): unknown;
+  flush(cb: (err?: Error) => void): void;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/**
+ * Standard output that can go away under the process (a closed pipe). Once a write has failed,
+ * lines are dropped and `flush` answers at once. pino mutes its stream on EPIPE by itself, but
+ * rethrows any other write error, which would end the process as an uncaught exception.
+ */
+export function outputDestination(stream: OutputStream): DestinationStream & {
+  flush(cb: (err?: Error) => void): void;
+} {
+  let broken: Error | undefined;
+  stream.on('error', (err) => {
+    broken ??= err;
+  });
+  return {
+    write(chunk: string) {
+      if (!broken) stream.write(chunk);
+    },
+    flush(cb) {
+      if (broken) return cb(broken);
+      try {
+        stream.flush(cb);
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+  };
 }
 
 function scrubError(e: unknown, scrub: (s: string) => string): unknown {

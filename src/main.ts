@@ -5,9 +5,17 @@
 import { existsSync } from 'node:fs';
 import { startSlotsBot } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger, scrubSecrets } from './logger.js';
+import { createLogger, type Logger, scrubSecrets } from './logger.js';
+
+/** How long exit waits for the last log lines; stdout may be a pipe nobody reads any more. */
+const FLUSH_LIMIT_MS = 2_000;
 
 async function main(): Promise<void> {
+  // 0. A closed stdout or stderr (the reader of a pipe went away) raises EPIPE on the next
+  //    write; unhandled, that error would end the process before work under way is finished.
+  //    There is nowhere left to report it, so it is dropped.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
   // 1. Configuration: every problem reported at once, before anything starts. A `.env` file in
   //    the working directory fills in what the environment does not set.
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -48,15 +56,20 @@ async function main(): Promise<void> {
     signalled = true;
     logger.info({ signal }, 'shutting down');
     void bot.stop().then(
-      () => logger.flush(() => process.exit(0)),
+      () => exitAfterFlush(logger, 0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
-        logger.flush(() => process.exit(1));
+        exitAfterFlush(logger, 1);
       },
     );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+function exitAfterFlush(logger: Pick<Logger, 'flush'>, code: number): void {
+  setTimeout(() => process.exit(code), FLUSH_LIMIT_MS);
+  logger.flush(() => process.exit(code));
 }
 
 main().catch((err: unknown) => {

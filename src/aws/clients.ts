@@ -41,6 +41,8 @@ export interface AwsClientsConfig {
   readonly region: string;
   readonly logger?: AwsClientsLogger;
   readonly timeouts?: Partial<AwsTimeouts>;
+  /** The bot's clock, in epoch ms: AWS's clock is measured against it. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 export interface ServiceClients<C> {
@@ -57,6 +59,8 @@ export interface ServiceClients<C> {
 export interface AwsClients {
   readonly devicefarm: ServiceClients<DeviceFarmClient>;
   readonly mediaconnect: ServiceClients<MediaConnectClient>;
+  /** AWS's clock as its answers show it. */
+  readonly clock: AwsClock;
   /** Closes the sockets of all four clients. */
   destroy(): void;
 }
@@ -73,6 +77,7 @@ export function createAwsClients(config: AwsClientsConfig): AwsClients {
   const read = handler(timeouts.readRequestMs);
   const write = handler(timeouts.writeRequestMs);
 
+  const clock = createAwsClock(config.now);
   const devicefarm = {
     read: new DeviceFarmClient({
       region: DEVICE_FARM_REGION,
@@ -100,14 +105,68 @@ export function createAwsClients(config: AwsClientsConfig): AwsClients {
     }),
   };
 
+  watchClock(devicefarm.read, clock, 'devicefarm');
+  watchClock(devicefarm.write, clock, 'devicefarm');
+  watchClock(mediaconnect.read, clock, 'mediaconnect');
+  watchClock(mediaconnect.write, clock, 'mediaconnect');
+
   return {
     devicefarm,
     mediaconnect,
+    clock,
     destroy() {
       for (const client of [devicefarm.read, devicefarm.write]) client.destroy();
       for (const client of [mediaconnect.read, mediaconnect.write]) client.destroy();
     },
   };
+}
+
+/**
+ * How far AWS's clock is from this host's, per service, from the `Date` header of its latest
+ * answer. Reconciliation compares AWS's `createdOn` with the time of the bot's own call; a host
+ * clock minutes off would otherwise make every lookup miss.
+ */
+export interface AwsClock {
+  /** AWS's time minus the host's, in ms; 0 until AWS has answered once. */
+  offsetMs(service: ServiceName): number;
+  /** Records one answer's `Date` header, received at host time `receivedAtMs` (default now). */
+  observe(service: ServiceName, dateHeader: string | undefined, receivedAtMs?: number): void;
+}
+
+export function createAwsClock(now: () => number = Date.now): AwsClock {
+  const offsets = new Map<ServiceName, number>();
+  return {
+    offsetMs: (service) => offsets.get(service) ?? 0,
+    observe(service, dateHeader, receivedAtMs = now()) {
+      const at = dateHeader ? Date.parse(dateHeader) : Number.NaN;
+      // The header has whole seconds: half a second is the best guess of the fraction.
+      if (Number.isFinite(at)) offsets.set(service, at + 500 - receivedAtMs);
+    },
+  };
+}
+
+/** The one part of a client's middleware stack used here, typed for both services at once. */
+interface RawAnswerStack {
+  add(
+    middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+    options: { step: 'deserialize'; priority: 'low'; name: string },
+  ): void;
+}
+
+/** Reads the `Date` header of every raw answer, before deserialising (so errors count too). */
+function watchClock(
+  client: DeviceFarmClient | MediaConnectClient,
+  clock: AwsClock,
+  service: ServiceName,
+): void {
+  (client.middlewareStack as unknown as RawAnswerStack).add(
+    (next) => async (args) => {
+      const out = (await next(args)) as { response?: { headers?: Record<string, string> } };
+      clock.observe(service, out.response?.headers?.date);
+      return out;
+    },
+    { step: 'deserialize', priority: 'low', name: 'slotsBotAwsClock' },
+  );
 }
 
 /**

@@ -306,38 +306,126 @@ describe('Device Farm purchases and reconciliation over a stubbed client', () =>
     expect(command.input).toEqual({ offeringId: ID_A, quantity: 3, offeringPromotionId: 'promo' });
   });
 
-  it('findTransaction will not call a purchase unmade when a match cannot be read', async () => {
-    const since = new Date(1_000_000);
-    const { offerings } = stubbed(() => ({
-      offeringTransactions: [{ createdOn: new Date(1_000_500), offeringStatus: status }],
-    }));
-    await expect(
-      offerings.findTransaction({ offeringId: ID_A, type: 'PURCHASE', quantity: 2, since }),
-    ).rejects.toMatchObject({ code: 'aws_unknown', outcome: 'unknown' });
-  });
-
-  it('findTransaction prefers the match closest to since and honours excludeIds', async () => {
-    const since = new Date(10_000_000);
-    const at = (ms: number, id: string) => ({
-      transactionId: id,
-      createdOn: new Date(ms),
-      offeringStatus: status,
+  describe('findTransactions', () => {
+    const from = new Date(10_000_000);
+    const to = new Date(10_100_000);
+    const query = { offeringId: ID_A, type: 'PURCHASE' as const, from, to };
+    const tx = (
+      ms: number | undefined,
+      id: string | undefined,
+      over: { type?: string; quantity?: number; offering?: ReturnType<typeof offering> } = {},
+    ) => ({
+      ...(id === undefined ? {} : { transactionId: id }),
+      ...(ms === undefined ? {} : { createdOn: new Date(ms) }),
+      offeringStatus: { ...status, ...over },
     });
-    const { offerings, send } = stubbed(() => ({
-      offeringTransactions: [
-        at(10_900_000, 'later'),
-        at(10_001_000, 'closest'),
-        at(9_950_000, 'within-skew'),
-        at(9_000_000, 'too-old'),
-      ],
-      nextToken: 'never-followed',
-    }));
-    const query = { offeringId: ID_A, type: 'PURCHASE' as const, quantity: 2, since };
-    expect((await offerings.findTransaction(query))?.id).toBe('closest');
-    expect(
-      (await offerings.findTransaction({ ...query, excludeIds: ['closest', 'within-skew'] }))?.id,
-    ).toBe('later');
-    // The first page already reached older transactions: no second page was asked for.
-    expect(send).toHaveBeenCalledTimes(2);
+    /** Pages keyed by the nextToken that asks for them ('' is the first). */
+    const paged = (pages: Record<string, { rows: unknown[]; next?: string }>) => {
+      // Noted as each call is sent: the SDK's paginator reuses one input object.
+      const tokens: unknown[] = [];
+      const stub = stubbed((command) => {
+        tokens.push(command.input.nextToken);
+        const page = pages[String(command.input.nextToken ?? '')];
+        if (!page) throw new Error(`page ${String(command.input.nextToken)} was not expected`);
+        return { offeringTransactions: page.rows, nextToken: page.next };
+      });
+      return { ...stub, tokens };
+    };
+
+    it('will not call a purchase unmade when a match cannot be read', async () => {
+      for (const unreadable of [tx(10_050_000, undefined), tx(undefined, 'no-date')]) {
+        const { offerings } = paged({ '': { rows: [unreadable] } });
+        await expect(offerings.findTransactions(query)).rejects.toMatchObject({
+          name: 'AwsError',
+          code: 'aws_unknown',
+          outcome: 'unknown',
+          operation: 'ListOfferingTransactions',
+          detail: { awsMessage: expect.stringMatching(/transaction id or date/) },
+        });
+      }
+    });
+
+    it('does not fail over unreadable entries that are not matches', async () => {
+      const { offerings } = paged({
+        '': {
+          rows: [
+            tx(10_050_000, undefined, { offering: offering(ID_B, 250) }),
+            tx(10_050_000, undefined, { type: 'RENEW' }),
+            tx(10_200_000, undefined),
+            tx(10_040_000, 'readable'),
+            tx(9_000_000, undefined),
+          ],
+        },
+      });
+      expect((await offerings.findTransactions(query)).map((t) => t.id)).toEqual(['readable']);
+    });
+
+    it('returns every match inside [from, to], any quantity, newest first', async () => {
+      const { offerings } = paged({
+        '': {
+          rows: [
+            tx(to.getTime() + 1, 'after-to'),
+            tx(to.getTime(), 'at-to', { quantity: 5 }),
+            tx(10_060_000, 'other-offering', { offering: offering(ID_B, 250) }),
+            tx(10_050_000, 'renew', { type: 'RENEW' }),
+            tx(10_050_000, 'system', { type: 'SYSTEM' }),
+            tx(10_040_000, 'quantity-2'),
+            tx(from.getTime(), 'at-from', { quantity: 1 }),
+            tx(from.getTime() - 1, 'before-from'),
+          ],
+        },
+      });
+      const found = await offerings.findTransactions(query);
+      expect(found.map((t) => [t.id, t.quantity])).toEqual([
+        ['at-to', 5],
+        ['quantity-2', 2],
+        ['at-from', 1],
+      ]);
+      expect(found.every((t) => t.offeringId === ID_A && t.type === 'PURCHASE')).toBe(true);
+    });
+
+    it('finds RENEW transactions when asked for RENEW', async () => {
+      const { offerings } = paged({
+        '': {
+          rows: [tx(10_050_000, 'renew', { type: 'RENEW', quantity: 0 }), tx(10_040_000, 'buy')],
+        },
+      });
+      const found = await offerings.findTransactions({ ...query, type: 'RENEW' });
+      expect(found.map((t) => [t.id, t.type, t.quantity])).toEqual([['renew', 'RENEW', 0]]);
+    });
+
+    it('pages while the window lasts and stops at the first page reaching older ones', async () => {
+      const { offerings, tokens } = paged({
+        '': { rows: [tx(10_200_000, 'newer'), tx(10_090_000, 'page-1')], next: 'p2' },
+        p2: { rows: [tx(10_080_000, 'page-2')], next: 'p3' },
+        // Read to its end though it reaches older ones: entries of equal age may come loosely.
+        p3: {
+          rows: [tx(10_070_000, 'page-3'), tx(9_000_000, 'old'), tx(10_000_000, 'loose')],
+          next: 'p4',
+        },
+        p4: { rows: [tx(10_060_000, 'never-read')] },
+      });
+      const found = await offerings.findTransactions(query);
+      expect(found.map((t) => t.id)).toEqual(['page-1', 'page-2', 'page-3', 'loose']);
+      expect(tokens).toEqual([undefined, 'p2', 'p3']);
+    });
+
+    it('is empty when nothing is inside the window, after one page', async () => {
+      const { offerings, send } = paged({
+        '': { rows: [tx(10_200_000, 'newer'), tx(9_000_000, 'older')], next: 'p2' },
+      });
+      await expect(offerings.findTransactions(query)).resolves.toEqual([]);
+      expect(send).toHaveBeenCalledOnce();
+    });
+
+    it('refuses a window of invalid dates without asking AWS', async () => {
+      const { offerings, send } = paged({});
+      // A programming error, yet it leaves as an AwsError: the caller sees a failed lookup,
+      // which never counts as AWS answering "nothing there".
+      await expect(
+        offerings.findTransactions({ ...query, from: new Date(Number.NaN) }),
+      ).rejects.toBeInstanceOf(AwsError);
+      expect(send).not.toHaveBeenCalled();
+    });
   });
 });

@@ -21,14 +21,13 @@ import { type Money, money, times, zero } from '../domain/money.js';
 import { assertSingleAttempt, collectPages, pagesByHand, walkPages } from './clients.js';
 import { notSentError, unusableAnswerError, withAwsErrors } from './error-mapping.js';
 import type { AwsError } from './errors.js';
-import {
-  type DeviceFarmOffering,
-  type DeviceFarmOfferings,
-  type Promotion,
-  RECONCILE_CLOCK_SKEW_MS,
-  type SlotStatus,
-  type Transaction,
-  type TransactionQuery,
+import type {
+  DeviceFarmOffering,
+  DeviceFarmOfferings,
+  Promotion,
+  SlotStatus,
+  Transaction,
+  TransactionQuery,
 } from './types.js';
 
 export interface DeviceFarmDeps {
@@ -159,13 +158,14 @@ export function createDeviceFarmOfferings({
         });
       }),
 
-    findTransaction: (query) =>
+    findTransactions: (query) =>
       withAwsErrors(SERVICE, 'ListOfferingTransactions', async () => {
-        const since = query.since.getTime();
-        if (Number.isNaN(since)) throw new RangeError('findTransaction: since is not a valid date');
-        const threshold = since - RECONCILE_CLOCK_SKEW_MS;
-        const excluded = new Set(query.excludeIds ?? []);
-        let best: Transaction | undefined;
+        const from = query.from.getTime();
+        const to = query.to.getTime();
+        if (Number.isNaN(from) || Number.isNaN(to)) {
+          throw new RangeError('findTransactions: the window is not made of valid dates');
+        }
+        const found: Transaction[] = [];
         let unreadableMatch = false;
         for await (const page of walkPages(
           paginateListOfferingTransactions({ client }, {}),
@@ -175,10 +175,11 @@ export function createDeviceFarmOfferings({
           let reachedOlder = false;
           for (const raw of page.offeringTransactions ?? []) {
             const createdOn = validDate(raw?.createdOn);
-            if (createdOn && createdOn.getTime() < threshold) {
+            if (createdOn && createdOn.getTime() < from) {
               reachedOlder = true;
               continue;
             }
+            if (createdOn && createdOn.getTime() > to) continue;
             if (!matches(raw, query)) continue;
             const [tx] = toTransactionOrSkip(raw);
             // A match without an id or a date: something like it exists, but it cannot be named
@@ -187,16 +188,14 @@ export function createDeviceFarmOfferings({
               unreadableMatch = true;
               continue;
             }
-            if (excluded.has(tx.id)) continue;
-            if (!best || distance(tx, since) < distance(best, since)) best = tx;
+            found.push(tx);
           }
           // Newest first: past this page everything is older still. The page is read to its
           // end anyway, in case AWS orders entries of equal age loosely.
           if (reachedOlder) break;
         }
-        if (best) return best;
         if (unreadableMatch) throw unreadableMatchError();
-        return undefined;
+        return found;
       }),
   };
 }
@@ -227,15 +226,7 @@ function answeredTransaction(
 
 function matches(raw: SdkOfferingTransaction | undefined, query: TransactionQuery): boolean {
   const status = raw?.offeringStatus;
-  return (
-    status?.offering?.id === query.offeringId &&
-    status.type === query.type &&
-    status.quantity === query.quantity
-  );
-}
-
-function distance(tx: Transaction, since: number): number {
-  return Math.abs(tx.createdOn.getTime() - since);
+  return status?.offering?.id === query.offeringId && status.type === query.type;
 }
 
 function unreadableMatchError(): AwsError {

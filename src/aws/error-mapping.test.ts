@@ -1,7 +1,12 @@
 import * as df from '@aws-sdk/client-device-farm';
 import * as mc from '@aws-sdk/client-mediaconnect';
 import { describe, expect, it } from 'vitest';
-import { awsErrorMessage, toAwsError, withAwsErrors } from './error-mapping.js';
+import {
+  awsErrorMessage,
+  DEVICE_FARM_SUPPORT_EMAIL,
+  toAwsError,
+  withAwsErrors,
+} from './error-mapping.js';
 import { AWS_ERROR_CODES, AwsError, type AwsErrorCode, type AwsOutcome } from './errors.js';
 import { SERVICES, type ServiceName } from './types.js';
 
@@ -359,7 +364,9 @@ describe('toAwsError', () => {
     expect(e.outcome).toBe(c.outcome);
     expect(e.service).toBe(c.service);
     expect(e.operation).toBe('SomeOperation');
-    expect(e.userMessage).toBe(awsErrorMessage(c.code, c.service));
+    expect(e.userMessage.startsWith(awsErrorMessage(c.code, c.service).replace(/\.$/, ''))).toBe(
+      true,
+    );
     expect(e.userMessage.length).toBeGreaterThan(0);
     expect(e.userMessage).not.toContain('RAW-AWS-TEXT');
     expect(e.userMessage).not.toContain('127.0.0.1');
@@ -393,14 +400,80 @@ describe('toAwsError', () => {
     expect(toAwsError(first, 'mediaconnect', 'Other')).toBe(first);
   });
 
-  it('says in plain words that the account must be enabled by AWS support', () => {
+  it('says in plain words that the account must be enabled, and where to ask', () => {
     const e = toAwsError(
       new df.NotEligibleException({ message: RAW, $metadata: meta(400) }),
       'devicefarm',
       'PurchaseOffering',
     );
-    expect(e.userMessage).toMatch(/not enabled to buy AWS Device Farm offerings/);
-    expect(e.userMessage).toMatch(/AWS support must enable it/);
+    expect(e.userMessage).toBe(
+      'This AWS account is not enabled to use AWS Device Farm offerings through the API; the ' +
+        'account owner must ask aws-devicefarm-support@amazon.com to enable it ' +
+        '(AWS: NotEligibleException).',
+    );
+    expect(DEVICE_FARM_SUPPORT_EMAIL).toBe('aws-devicefarm-support@amazon.com');
+  });
+});
+
+/** The error name AWS answered with, for the cases where AWS answered at all. */
+function awsNameOf(c: Case): string | undefined {
+  const e = c.err as { name?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 300 && typeof e?.name === 'string' ? e.name : undefined;
+}
+
+describe('every refusal AWS named says its code', () => {
+  const named = [...modelled, ...transport, ...fallbacks].filter((c) => awsNameOf(c));
+
+  it('covers every modelled error of both services and the unmodelled ones', () => {
+    expect(named.map((c) => awsNameOf(c))).toEqual(
+      expect.arrayContaining([
+        'ArgumentException',
+        'NotFoundException',
+        'NotEligibleException',
+        'LimitExceededException',
+        'ServiceAccountException',
+        'BadRequestException',
+        'ForbiddenException',
+        'TooManyRequestsException',
+        'InternalServerErrorException',
+        'ServiceUnavailableException',
+        'UnrecognizedClientException',
+        'AccessDeniedException',
+        'ThrottlingException',
+        'InternalFailure',
+        'ConflictException',
+      ]),
+    );
+  });
+
+  it.each(named)('$what → "(AWS: <name>)."', (c) => {
+    const e = toAwsError(c.err, c.service, 'Op');
+    const name = awsNameOf(c);
+    expect(e.userMessage).toContain(`(AWS: ${name})`);
+    expect(e.userMessage.endsWith(`(AWS: ${name}).`)).toBe(true);
+    expect(e.userMessage).toBe(awsErrorMessage(c.code, c.service, name));
+  });
+
+  it.each([...transport, ...fallbacks].filter((c) => !awsNameOf(c)))(
+    '$what: no AWS code to name, so none is claimed',
+    (c) => {
+      const e = toAwsError(c.err, c.service, 'Op');
+      expect(e.userMessage).not.toContain('(AWS:');
+      expect(e.userMessage).toBe(awsErrorMessage(c.code, c.service));
+    },
+  );
+
+  it.each([
+    ['a name with markup', '<!channel>'],
+    ['a status code for a name', '502'],
+    ['the SDK placeholder', 'UnknownError'],
+    ['a very long name', `A${'x'.repeat(200)}`],
+  ])('leaves out %s', (_, name) => {
+    const err = Object.assign(new Error(RAW), { name, $metadata: meta(502) });
+    const e = toAwsError(err, 'mediaconnect', 'Op');
+    expect(e.userMessage).not.toContain('(AWS:');
+    expect(e.detail.awsName).toBe(name);
   });
 });
 

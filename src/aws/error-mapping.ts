@@ -79,20 +79,31 @@ const DROPPED_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/**
+ * Where the Device Farm API reference sends accounts that get `NotEligible` (the documentation of
+ * ListOfferings, PurchaseOffering and the other offering operations).
+ */
+export const DEVICE_FARM_SUPPORT_EMAIL = 'aws-devicefarm-support@amazon.com';
+
 /** One plain sentence per code, naming the service; never AWS's own text. */
-const USER_MESSAGES: Readonly<Record<AwsErrorCode, (service: string) => string>> = {
+const USER_MESSAGES: Readonly<
+  Record<AwsErrorCode, (label: string, service: ServiceName) => string>
+> = {
   aws_invalid_argument: (s) =>
     `${s} rejected the request because one of its values is not valid (for example the offering or the quantity).`,
   aws_not_found: (s) =>
     `${s} could not find the offering, promotion or reservation asked for; it may be gone, so refresh the list.`,
-  aws_not_eligible: (s) =>
-    `This AWS account is not enabled to buy ${s} offerings; AWS support must enable it for the account first.`,
+  // Only Device Farm models NotEligibleException; its docs name the address to write to.
+  aws_not_eligible: (s, service) =>
+    service === 'devicefarm'
+      ? `This AWS account is not enabled to use ${s} offerings through the API; the account owner must ask ${DEVICE_FARM_SUPPORT_EMAIL} to enable it.`
+      : `This AWS account is not enabled to buy ${s} offerings; AWS support must enable it for the account first.`,
   aws_limit_exceeded: (s) =>
     `${s} refused the request because it would go over an account limit; an AWS admin can ask AWS to raise it.`,
   aws_service_account: (s) =>
     `${s} reported a problem with the AWS account itself; an AWS account admin needs to look at it.`,
   aws_bad_request: (s) =>
-    `${s} rejected the request as not valid (for example a start date outside the allowed range).`,
+    `${s} rejected the request as not valid (for example an offering ARN it does not accept, or a start outside the allowed range).`,
   aws_forbidden: (s) =>
     `slots-bot's AWS credentials are not allowed to do this in ${s}; an AWS admin must grant the permission.`,
   aws_throttled: (s) => `${s} is getting too many requests right now; wait a minute and try again.`,
@@ -105,9 +116,25 @@ const USER_MESSAGES: Readonly<Record<AwsErrorCode, (service: string) => string>>
   aws_unknown: (s) => `${s} failed with an unexpected error.`,
 };
 
-/** The sentence shown in Slack for a code, e.g. "AWS Device Farm did not answer in time." */
-export function awsErrorMessage(code: AwsErrorCode, service: ServiceName): string {
-  return USER_MESSAGES[code](`AWS ${SERVICE_LABEL[service]}`);
+/**
+ * An error name fit to show: AWS's names are identifiers, and the SDK already strips the
+ * namespace (`ns#Name:uri` → `Name`). Anything else is left out rather than echoed into Slack.
+ */
+const SHOWABLE_AWS_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * The sentence shown in Slack for a code, e.g. "AWS Device Farm did not answer in time.". With
+ * `awsName`, the name AWS gave its refusal, the sentence names it so an admin can look it up:
+ * "… try again (AWS: TooManyRequestsException)."
+ */
+export function awsErrorMessage(
+  code: AwsErrorCode,
+  service: ServiceName,
+  awsName?: string,
+): string {
+  const sentence = USER_MESSAGES[code](`AWS ${SERVICE_LABEL[service]}`, service);
+  if (awsName === undefined || !SHOWABLE_AWS_NAME.test(awsName)) return sentence;
+  return `${sentence.replace(/\.$/, '')} (AWS: ${awsName}).`;
 }
 
 /**
@@ -169,7 +196,7 @@ export function toAwsError(err: unknown, service: ServiceName, operation: string
     code,
     service,
     operation,
-    awsErrorMessage(code, service),
+    awsErrorMessage(code, service, awsCodeOf(facts)),
     outcome,
     {
       // For socket errors the Node code (ECONNRESET) says more than the name the SDK gave it.
@@ -180,6 +207,29 @@ export function toAwsError(err: unknown, service: ServiceName, operation: string
     },
     { cause: err },
   );
+}
+
+/**
+ * Names that the SDK or JavaScript give an error it could not read (`UnknownError` when AWS sent
+ * no code, `SyntaxError` for an unparsable body): not AWS's code for its refusal.
+ */
+const NOT_AWS_CODES: ReadonlySet<string> = new Set([
+  'UnknownError',
+  'SyntaxError',
+  'TypeError',
+  'RangeError',
+]);
+
+/**
+ * AWS's own code for its refusal, when it gave one: the name of an error answer (HTTP status of
+ * 300 or more). A socket code or an SDK-side name (TimeoutError, CredentialsProviderError) is
+ * not AWS's, and a 2xx answer that could not be read is not a refusal; those stay in `detail`
+ * for the logs.
+ */
+function awsCodeOf(facts: ErrorFacts): string | undefined {
+  if (facts.httpStatus === undefined || facts.httpStatus < 300) return undefined;
+  if (facts.name === undefined || NOT_AWS_CODES.has(facts.name)) return undefined;
+  return facts.name;
 }
 
 /** Runs one adapter operation so that only an `AwsError` can escape it. */

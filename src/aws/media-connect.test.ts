@@ -191,3 +191,123 @@ describe('MediaConnect purchases over a stubbed client', () => {
     ).resolves.toBeUndefined();
   });
 });
+
+describe('activeReservation: "only one at a time", by AWS state', () => {
+  const NOW = new Date('2025-03-15T12:00:00Z');
+  const base = {
+    ReservationArn: 'arn:r',
+    ReservationName: 'q3',
+    OfferingArn: 'arn:o',
+    Duration: 12,
+    DurationUnits: 'MONTHS',
+    PricePerUnit: '0.17',
+    CurrencyCode: 'USD',
+    PriceUnits: 'HOURLY',
+  };
+  const running = { Start: '2025-03-01T00:00:00Z', End: '2026-03-01T00:00:00Z' };
+  const future = { Start: '2025-03-16T00:00:00Z', End: '2026-03-16T00:00:00Z' };
+  const ended = { Start: '2024-03-01T00:00:00Z', End: '2025-03-01T00:00:00Z' };
+
+  function over(reservations: unknown[]) {
+    const client = new MediaConnectClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    vi.spyOn(client, 'send').mockImplementation((async () => ({
+      Reservations: reservations,
+    })) as never);
+    const warn = vi.fn();
+    return {
+      offerings: createMediaConnectOfferings({ client, writeClient: client, logger: { warn } }),
+      warn,
+    };
+  }
+
+  it.each([
+    ['ACTIVE within its term', 'ACTIVE', running, true],
+    ['ACTIVE whose start is ahead of our clock', 'ACTIVE', future, true],
+    ['ACTIVE past its end (AWS not yet caught up)', 'ACTIVE', ended, false],
+    ['PROCESSING within its term', 'PROCESSING', running, true],
+    ['PROCESSING starting in the future', 'PROCESSING', future, true],
+    ['PROCESSING past its stated end', 'PROCESSING', ended, true],
+    ['PROCESSING with no end yet', 'PROCESSING', { Start: running.Start }, true],
+    [
+      'PROCESSING with an end before its start',
+      'PROCESSING',
+      { ...running, End: ended.Start },
+      true,
+    ],
+    ['PROCESSING with no term at all', 'PROCESSING', {}, true],
+    [
+      'ACTIVE with an unreadable end, within start + duration',
+      'ACTIVE',
+      { ...running, End: 'soon' },
+      true,
+    ],
+    [
+      'ACTIVE with an unreadable end, past start + duration',
+      'ACTIVE',
+      { ...ended, End: 'soon' },
+      false,
+    ],
+    ['ACTIVE with no term at all', 'ACTIVE', {}, true],
+    ['a state this code does not know, within its term', 'PENDING_SOMETHING', running, true],
+    ['EXPIRED', 'EXPIRED', running, false],
+    ['CANCELED within its term', 'CANCELED', running, false],
+  ] as const)('%s: blocks = %s', async (_, state, term, blocks) => {
+    const { offerings } = over([{ ...base, ReservationState: state, ...term }]);
+    const found = await offerings.activeReservation(NOW);
+    expect(found !== undefined).toBe(blocks);
+    if (found) expect(found).toMatchObject({ arn: 'arn:r', name: 'q3', state });
+  });
+
+  it('fills in a term AWS left unreadable with valid dates, computed as AWS would', async () => {
+    const { offerings, warn } = over([
+      { ...base, ReservationState: 'PROCESSING', Start: running.Start, End: '' },
+    ]);
+    const found = await offerings.activeReservation(NOW);
+    expect(found?.start).toEqual(new Date(running.Start));
+    expect(found?.end).toEqual(new Date('2026-03-01T00:00:00Z'));
+    expect(warn).toHaveBeenCalledTimes(1);
+
+    const none = over([{ ...base, ReservationState: 'PROCESSING', Duration: undefined }]);
+    const bare = await none.offerings.activeReservation(NOW);
+    expect(bare?.start).toEqual(NOW);
+    expect(bare?.end).toEqual(NOW);
+  });
+
+  it('prefers a blocking reservation it can read over one it cannot', async () => {
+    const { offerings } = over([
+      { ...base, ReservationArn: 'arn:expired', ReservationState: 'EXPIRED', ...ended },
+      { ...base, ReservationArn: 'arn:unreadable', ReservationState: 'PROCESSING' },
+      { ...base, ReservationArn: 'arn:active', ReservationState: 'ACTIVE', ...running },
+    ]);
+    expect((await offerings.activeReservation(NOW))?.arn).toBe('arn:active');
+  });
+
+  it('finds nothing when every reservation has ended or was cancelled', async () => {
+    const { offerings } = over([
+      { ...base, ReservationState: 'EXPIRED', ...ended },
+      { ...base, ReservationState: 'CANCELED', ...future },
+      null,
+    ]);
+    await expect(offerings.activeReservation(NOW)).resolves.toBeUndefined();
+  });
+});
+
+describe('describeOffering input checks', () => {
+  it('refuses an empty ARN with a code, before sending', async () => {
+    const client = new MediaConnectClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const send = vi.spyOn(client, 'send');
+    const offerings = createMediaConnectOfferings({ client, writeClient: client });
+    await expect(offerings.describeOffering(' ')).rejects.toMatchObject({
+      code: 'aws_bad_request',
+      outcome: 'rejected',
+      operation: 'DescribeOffering',
+    });
+    expect(send).not.toHaveBeenCalled();
+  });
+});

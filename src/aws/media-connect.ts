@@ -86,6 +86,15 @@ export function createMediaConnectOfferings({
 
     describeOffering: (arn) =>
       withAwsErrors(SERVICE, 'DescribeOffering', async () => {
+        if (typeof arn !== 'string' || arn.trim() === '') {
+          // The SDK throws on an empty label, with an SDK-internal error: refuse with a code.
+          throw notSentError(
+            SERVICE,
+            'DescribeOffering',
+            'aws_bad_request',
+            'the offering ARN is empty.',
+          );
+        }
         const out = await client.send(new DescribeOfferingCommand({ OfferingArn: arn }));
         const offering = toOffering(out.Offering);
         if (!offering) throw unusableAnswerError(SERVICE, 'DescribeOffering', 'offering');
@@ -171,16 +180,84 @@ export function createMediaConnectOfferings({
       withAwsErrors(SERVICE, 'ListReservations', async () => {
         const at = now.getTime();
         if (Number.isNaN(at)) throw new RangeError('activeReservation: now is not a valid date');
-        const reservations = await listAllReservations();
-        return reservations.find(
-          (r) => BLOCKING_STATES.has(r.state) && r.start.getTime() <= at && at < r.end.getTime(),
-        );
+        let unreadable: Reservation | undefined;
+        for await (const page of reservationPages()) {
+          for (const r of page.Reservations ?? []) {
+            if (!r || !blocksPurchase(r, at)) continue;
+            const reservation = toReservation(r);
+            if (reservation) return reservation;
+            // Blocking all the same: saying "none is active" would send a purchase AWS refuses.
+            unreadable ??= withTermFilledIn(r, now);
+          }
+        }
+        if (unreadable) {
+          logger?.warn(
+            { service: SERVICE, operation: 'ListReservations', state: unreadable.state },
+            'a reservation that blocks purchases has no readable term; its dates are estimated',
+          );
+        }
+        return unreadable;
       }),
   };
 }
 
-/** States in which a reservation within its term stops the account from buying another. */
-const BLOCKING_STATES: ReadonlySet<string> = new Set(['ACTIVE', 'PROCESSING']);
+/**
+ * Whether a reservation stops the account from buying another, by AWS's state rather than by
+ * slots-bot's clock: `EXPIRED` and `CANCELED` never do; `PROCESSING` (a purchase AWS is still
+ * setting up) always does, whatever its dates say, since it becomes active without further
+ * action; any other state (`ACTIVE`, or one this code does not know) does until its end, and
+ * also when its end cannot be read.
+ */
+function blocksPurchase(r: SdkReservation, at: number): boolean {
+  const state = r.ReservationState;
+  if (state === 'EXPIRED' || state === 'CANCELED') return false;
+  if (state === 'PROCESSING') return true;
+  const end = termOf(r).end;
+  return end === undefined || at < end.getTime();
+}
+
+/**
+ * The term as AWS states it, or with the end computed the way AWS computes it (start plus the
+ * offering's duration) when the end is missing, unreadable or not after the start.
+ */
+function termOf(r: SdkReservation): { start?: Date; end?: Date } {
+  const start = parseUtc(r.Start);
+  const stated = parseUtc(r.End);
+  if (!start) return stated ? { end: stated } : {};
+  if (stated && stated.getTime() > start.getTime()) return { start, end: stated };
+  const months = durationMonths(r.Duration);
+  return months === 0 ? { start } : { start, end: plusMonths(start, months) };
+}
+
+function plusMonths(date: Date, months: number): Date {
+  const later = new Date(date);
+  later.setUTCMonth(later.getUTCMonth() + months);
+  return later;
+}
+
+/**
+ * A blocking reservation whose term cannot be read, as a `Reservation` the caller can name:
+ * missing dates are estimated (start: `now`; end: start plus the duration, or the start itself
+ * when AWS gave no duration either), never invalid dates.
+ */
+function withTermFilledIn(r: SdkReservation, now: Date): Reservation {
+  const term = termOf(r);
+  const start = term.start ?? (term.end && term.end.getTime() < now.getTime() ? term.end : now);
+  const end = term.end ?? plusMonths(start, durationMonths(r.Duration));
+  return {
+    arn: r.ReservationArn ?? '',
+    name: r.ReservationName ?? '',
+    state: r.ReservationState ?? 'UNKNOWN',
+    offeringArn: r.OfferingArn ?? '',
+    description: r.OfferingDescription ?? '',
+    start,
+    end,
+    pricePerUnit: price(r.PricePerUnit, r.CurrencyCode),
+    priceUnit: r.PriceUnits ?? 'UNKNOWN',
+    durationMonths: durationMonths(r.Duration),
+    bandwidthMbps: bandwidth(r.ResourceSpecification?.ReservedBitrate),
+  };
+}
 
 const START_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 

@@ -104,32 +104,26 @@ export interface DeviceFarmRenewal {
   readonly quantity: number;
 }
 
-/** What a purchase or renewal whose answer was lost would have left in the transaction list. */
+/**
+ * Where a purchase or renewal whose answer was lost would have left its transaction: one
+ * offering and type, created inside a window on AWS's own clock. Any quantity: AWS does not say
+ * whether a PURCHASE records the quantity bought or the total held after it.
+ */
 export interface TransactionQuery {
   readonly offeringId: string;
   readonly type: 'PURCHASE' | 'RENEW';
-  readonly quantity: number;
-  /**
-   * When the call was (about to be) sent, by slots-bot's clock. Transactions created more than
-   * `RECONCILE_CLOCK_SKEW_MS` before it are not considered.
-   */
-  readonly since: Date;
-  /** Transaction ids already accounted for (e.g. recorded by other requests): never returned. */
-  readonly excludeIds?: readonly string[] | undefined;
+  /** Earliest `createdOn` (AWS's clock). */
+  readonly from: Date;
+  /** Latest `createdOn` (AWS's clock). */
+  readonly to: Date;
 }
-
-/**
- * How far before `since` a transaction may be dated and still match: AWS stamps `createdOn` with
- * its own clock, which may run behind slots-bot's.
- */
-export const RECONCILE_CLOCK_SKEW_MS = 60_000;
 
 /**
  * Device Farm offerings. Reads go through a client with the SDK's default retries; `purchase`
  * and `renew` through a client with `maxAttempts: 1` (they are never retried, by the SDK or by
  * this adapter). A failure leaves as an `AwsError`; for `purchase`/`renew` its `outcome` says
  * whether AWS certainly did not act (`rejected`) or may have (`unknown`: reconcile with
- * `findTransaction`, never repeat the call).
+ * `findTransactions`, never repeat the call).
  */
 export interface DeviceFarmOfferings {
   readonly service: 'devicefarm';
@@ -146,12 +140,11 @@ export interface DeviceFarmOfferings {
   /** RenewOffering, sent exactly once. Resolves with the RENEW transaction AWS recorded. */
   renew(renewal: DeviceFarmRenewal): Promise<Transaction>;
   /**
-   * Reconciliation: the transaction of this offering, type and quantity created at or after
-   * `since` (less the clock-skew allowance), or `undefined` when AWS lists none. Among several
-   * matches, the one created closest to `since`. Reads newest first and stops at the first page
-   * that reaches older transactions.
+   * Reconciliation: every transaction of this offering and type created inside the window,
+   * newest first. Reads newest first and stops at the first page that reaches older ones. A
+   * matching entry AWS left unreadable (no id or date) fails the lookup rather than hide it.
    */
-  findTransaction(query: TransactionQuery): Promise<Transaction | undefined>;
+  findTransactions(query: TransactionQuery): Promise<Transaction[]>;
 }
 
 /** What to buy: one MediaConnect offering as a named reservation. */
@@ -189,8 +182,10 @@ export interface MediaConnectOfferings {
    */
   findReservation(query: ReservationQuery): Promise<Reservation | undefined>;
   /**
-   * The reservation that blocks a new purchase at `now`: state ACTIVE (or PROCESSING, a purchase
-   * still being set up) and `start <= now < end`. `undefined` when there is none.
+   * The reservation that blocks a new purchase at `now`: any in state PROCESSING (a purchase
+   * still being set up, whatever its dates), or one in any other state but EXPIRED and CANCELED
+   * whose end is after `now` or cannot be read. Dates AWS left unreadable are estimated, never
+   * invalid. `undefined` when there is none.
    */
   activeReservation(now: Date): Promise<Reservation | undefined>;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AwsError } from '../aws/errors.js';
 import type { SlotStatus } from '../aws/types.js';
 import { createLogger } from '../logger.js';
 import type { CreateResult } from '../requests/service.js';
@@ -34,8 +35,19 @@ const notices: Record<string, Record<string, unknown>> = {
   },
 };
 
-function setup(opts: { renewing?: number; pending?: PurchaseRequest[]; now?: Date } = {}) {
-  const created: { actor: string; action: RequestAction; reason: string }[] = [];
+interface Held {
+  readonly current: number;
+  readonly next: number;
+  readonly effectiveOn?: Date;
+}
+
+/** The notice above said 3 held, 1 renewing; the fake AWS says what it is told to. */
+function setup(
+  opts: { held?: Held | 'none'; awsFails?: boolean; pending?: PurchaseRequest[]; now?: Date } = {},
+) {
+  const created: { actor: string; action: RequestAction; reason: string; origin?: unknown }[] = [];
+  let reads = 0;
+  const held = opts.held ?? { current: 3, next: 1 };
   const decisions = createNoticeDecisions({
     store: {
       getNotice: async (key) =>
@@ -43,19 +55,45 @@ function setup(opts: { renewing?: number; pending?: PurchaseRequest[]; now?: Dat
     },
     requests: {
       pending: async () => opts.pending ?? [],
-      create: async (actor, action, reason): Promise<CreateResult> => {
-        created.push({ actor, action, reason });
+      create: async (...args: unknown[]): Promise<CreateResult> => {
+        const [actor, action, reason, origin] = args as [string, RequestAction, string, unknown];
+        created.push({ actor, action, reason, ...(origin !== undefined && { origin }) });
         return { ok: true, request: { id: 'R0000001', action } as PurchaseRequest };
       },
     },
     devicefarm: {
-      getOfferingStatus: async () =>
-        [{ offering: { id: 'off-1' }, nextPeriodQuantity: opts.renewing ?? 1 }] as SlotStatus[],
+      getOfferingStatus: async () => {
+        reads++;
+        if (opts.awsFails) {
+          throw new AwsError(
+            'aws_unavailable',
+            'devicefarm',
+            'GetOfferingStatus',
+            'AWS Device Farm is not answering (AWS: ServiceUnavailableException).',
+            'rejected',
+          );
+        }
+        const other = {
+          offering: { id: 'off-2' },
+          currentQuantity: 9,
+          nextPeriodQuantity: 9,
+        } as SlotStatus;
+        if (held === 'none') return [other];
+        return [
+          other,
+          {
+            offering: { id: 'off-1' },
+            currentQuantity: held.current,
+            nextPeriodQuantity: held.next,
+            nextPeriodEffectiveOn: held.effectiveOn ?? new Date('2026-12-01T00:00:00Z'),
+          } as SlotStatus,
+        ];
+      },
     },
     clock: () => opts.now ?? NOW,
     logger: createLogger({ level: 'silent' }),
   });
-  return { decisions, created };
+  return { decisions, created, reads: () => reads };
 }
 
 describe('notice decisions', () => {
@@ -63,27 +101,81 @@ describe('notice decisions', () => {
     ['keep', 3],
     ['lapse', 0],
   ] as const)(
-    '%s creates a renew request for %i slots from the stored notice',
+    '%s creates a renew request for %i slots, with what AWS holds',
     async (choice, quantity) => {
       const { decisions, created } = setup();
-      const result = await decisions.renew('U1', RENEWAL_KEY, choice);
+      const origin = { triggerId: 'T1', responseUrl: 'https://hooks.example/1' };
+      const result = await decisions.renew('U1', RENEWAL_KEY, choice, origin);
       expect(result.ok).toBe(true);
       expect(created).toEqual([
         {
           actor: 'U1',
-          action: { service: 'devicefarm', kind: 'renew', offeringId: 'off-1', quantity },
+          action: {
+            service: 'devicefarm',
+            kind: 'renew',
+            offeringId: 'off-1',
+            quantity,
+            seen: { current: 3, nextPeriod: 1, at: NOW.toISOString() },
+          },
           reason: expect.stringContaining('1 Dec 2026'),
+          origin,
         },
       ]);
     },
   );
+
+  it('keeps what the account holds at the click, not what the notice said', async () => {
+    const { decisions, created } = setup({ held: { current: 7, next: 5 } });
+    const result = await decisions.renew('U1', RENEWAL_KEY, 'keep');
+    expect(result.ok).toBe(true);
+    expect(created).toHaveLength(1);
+    expect(created[0]!.action).toEqual({
+      service: 'devicefarm',
+      kind: 'renew',
+      offeringId: 'off-1',
+      quantity: 7,
+      seen: { current: 7, nextPeriod: 5, at: NOW.toISOString() },
+    });
+    expect(created[0]!.reason).toContain('7 slot(s)');
+  });
+
+  it('keeps what renews when AWS says nothing is held now', async () => {
+    // Nothing held and 2 renewing: Keep would set 2, which AWS already renews.
+    const { decisions, created } = setup({ held: { current: 0, next: 2 } });
+    expect(await decisions.renew('U1', RENEWAL_KEY, 'keep')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/2 slot\(s\) already renew/),
+    });
+    expect(created).toEqual([]);
+  });
 
   it.each([
     ['an unknown key', { key: 'renewal:nope' }, /does not know/],
     ['a key that is not ours', { key: 'DROP TABLE notices' }, /does not know/],
     ['a reservation notice', { key: ENDING_KEY }, /does not know/],
     ['a renewal that has passed', { now: new Date('2026-12-01T00:00:00Z') }, /already happened/],
-    ['what AWS already renews', { renewing: 3 }, /already renew/],
+    ['what AWS already renews', { held: { current: 3, next: 3 } }, /3 slot\(s\) already renew/],
+    [
+      'what AWS already renews, though the notice said otherwise',
+      { held: { current: 4, next: 4 } },
+      /4 slot\(s\) already renew/,
+    ],
+    [
+      'when AWS cannot be read',
+      { awsFails: true },
+      /Could not read from AWS.*ServiceUnavailableException/,
+    ],
+    ['an offering AWS no longer lists', { held: 'none' }, /no longer lists/],
+    [
+      'an offering with nothing held or renewing',
+      { held: { current: 0, next: 0 } },
+      /no longer lists/,
+    ],
+    [
+      'a renewal AWS has already rolled past',
+      { held: { current: 3, next: 1, effectiveOn: new Date('2027-01-01T00:00:00Z') } },
+      /already happened/,
+    ],
     [
       'an open renew request for the offering',
       {
@@ -104,11 +196,46 @@ describe('notice decisions', () => {
     expect(created).toEqual([]);
   });
 
-  it('pre-fills the renew form from a renewal notice', async () => {
-    const { decisions } = setup();
+  it.each([
+    ['AWS cannot be read', { awsFails: true }, /Could not read from AWS/],
+    ['nothing renews already', { held: { current: 3, next: 0 } }, /Nothing renews on 1 Dec 2026/],
+  ])('refuses Let lapse when %s, and creates nothing', async (_what, over, message) => {
+    const { decisions, created } = setup(over);
+    expect(await decisions.renew('U1', RENEWAL_KEY, 'lapse')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(message),
+    });
+    expect(created).toEqual([]);
+  });
+
+  it('does not read AWS for a key it does not know', async () => {
+    const { decisions, reads } = setup();
+    await decisions.renew('U1', 'renewal:nope', 'keep');
+    expect(reads()).toBe(0);
+  });
+
+  it('pre-fills the renew form with what renews now, per AWS', async () => {
+    const { decisions } = setup({ held: { current: 6, next: 4 } });
     expect(await decisions.prefill(RENEWAL_KEY)).toMatchObject({
       ok: true,
-      prefill: { kind: 'renew', service: 'devicefarm', offeringId: 'off-1', quantity: 1 },
+      prefill: {
+        kind: 'renew',
+        service: 'devicefarm',
+        offeringId: 'off-1',
+        quantity: 4,
+        note: expect.stringMatching(/6 slot\(s\) held, 4 renew on 1 Dec 2026/),
+      },
+    });
+  });
+
+  it.each([
+    ['AWS cannot be read', { awsFails: true }, /Could not read from AWS/],
+    ['AWS no longer lists the offering', { held: 'none' as const }, /no longer lists/],
+  ])('refuses the pre-filled form when %s', async (_what, over, message) => {
+    const { decisions } = setup(over);
+    expect(await decisions.prefill(RENEWAL_KEY)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(message),
     });
   });
 

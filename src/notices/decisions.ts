@@ -1,14 +1,17 @@
 /**
- * What the buttons on a notice do. A button carries the notice's key and nothing else; the
- * offering, quantities and dates come from the notice as stored when it was announced, and every
- * choice becomes an ordinary request that a second person must approve.
+ * What the buttons on a notice do. A button carries the notice's key and nothing else. The stored
+ * notice says only which offering and which renewal the notice is about; the quantities come
+ * from AWS at the moment of the click, because a notice can sit in the channel for days while the
+ * account changes. Every choice becomes an ordinary request that a second person must approve.
  */
 import { z } from 'zod';
-import type { DeviceFarmOfferings, ServiceName } from '../aws/types.js';
+import { isAwsError } from '../aws/errors.js';
+import type { DeviceFarmOfferings, ServiceName, SlotStatus } from '../aws/types.js';
 import { formatDate } from '../domain/dates.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Logger } from '../logger.js';
-import type { DecisionResult, RequestService } from '../requests/service.js';
+import type { DecisionResult, RequestOrigin, RequestService } from '../requests/service.js';
+import type { RenewalSeen } from '../requests/types.js';
 import { RESERVATION_NAME_MAX } from '../slack/command-grammar.js';
 import type { Store } from '../store/store.js';
 
@@ -31,9 +34,21 @@ export type PrefillResult =
   | { readonly ok: false; readonly message: string };
 
 export interface NoticeDecisions {
-  /** Keep or Let lapse on a renewal notice: a renew request, pending a second person. */
-  renew(actor: string, key: string, choice: RenewalChoice): Promise<DecisionResult>;
-  /** Change quantity (renewal notice) or Request purchase (reservation notice). */
+  /**
+   * Keep or Let lapse on a renewal notice: a renew request for what AWS says the account holds
+   * now (Keep) or for 0 (Let lapse), pending a second person. Refused, creating nothing, when
+   * AWS cannot be read or no longer holds the offering.
+   */
+  renew(
+    actor: string,
+    key: string,
+    choice: RenewalChoice,
+    origin?: RequestOrigin,
+  ): Promise<DecisionResult>;
+  /**
+   * Change quantity (renewal notice: pre-filled with what renews now, read from AWS) or Request
+   * purchase (reservation notice).
+   */
   prefill(key: string): Promise<PrefillResult>;
 }
 
@@ -48,13 +63,14 @@ export interface NoticeDecisionsDeps {
 /** Keys are ours and short; anything else never reaches the store. */
 export const NOTICE_KEY = /^[a-z-]+:[\x21-\x7e]{1,400}$/;
 
+/**
+ * The parts of a stored renewal notice that may be used: which offering, which renewal. Its
+ * quantities are deliberately not read; they were true when it was posted, not now.
+ */
 const renewalSchema = z.looseObject({
   kind: z.literal('renewal_upcoming'),
-  offeringId: z.string().min(1),
-  offeringDescription: z.string(),
+  offeringId: z.string().min(1).max(200),
   effectiveOn: z.iso.datetime(),
-  currentQuantity: z.number().int().min(0),
-  nextQuantity: z.number().int().min(0),
 });
 
 const reservationSchema = z.looseObject({
@@ -78,6 +94,13 @@ export function nextReservationName(name: string): string {
   return `${base.slice(0, RESERVATION_NAME_MAX - suffix.length)}${suffix}`;
 }
 
+type Renewal = z.infer<typeof renewalSchema>;
+
+/** The offering's slots as AWS reports them at the click, or why the click is refused. */
+type HeldNow =
+  | { readonly ok: true; readonly slot: SlotStatus; readonly seen: RenewalSeen }
+  | { readonly ok: false; readonly message: string };
+
 export function createNoticeDecisions(deps: NoticeDecisionsDeps): NoticeDecisions {
   const log = deps.logger.child({ module: 'notice-decisions' });
 
@@ -88,29 +111,61 @@ export function createNoticeDecisions(deps: NoticeDecisionsDeps): NoticeDecision
     return parsed.success ? parsed.data : undefined;
   }
 
-  /** What renews now, per AWS; undefined when AWS cannot say (the request's own checks still run). */
-  async function renewingNow(offeringId: string): Promise<number | undefined> {
+  const renewalDate = (notice: Renewal) => formatDate(new Date(notice.effectiveOn));
+
+  /** A notice about a renewal that has taken place acts on nothing, whatever AWS holds now. */
+  function passed(notice: Renewal, slot?: SlotStatus): string | undefined {
+    const effectiveOn = new Date(notice.effectiveOn);
+    // AWS's own next period starting later than the notice's also means it has rolled.
+    const rolled =
+      deps.clock() >= effectiveOn ||
+      (slot?.nextPeriodEffectiveOn !== undefined && slot.nextPeriodEffectiveOn > effectiveOn);
+    return rolled
+      ? `The renewal of ${renewalDate(notice)} has already happened. See /slots status, or use /slots renew for the next one.`
+      : undefined;
+  }
+
+  /**
+   * Reads what the account holds of the notice's offering now. Failing to read is a refusal, not
+   * a fallback to the notice: a request must never be built on numbers nobody has checked.
+   */
+  async function heldNow(notice: Renewal): Promise<HeldNow> {
+    const what = `offering ${notice.offeringId}`;
+    let slots: SlotStatus[];
     try {
-      const slots = await deps.devicefarm.getOfferingStatus();
-      return slots.find((s) => s.offering.id === offeringId)?.nextPeriodQuantity ?? 0;
+      slots = await deps.devicefarm.getOfferingStatus();
     } catch (err) {
-      log.warn({ err, offeringId }, 'could not read what renews; the request checks again');
-      return undefined;
+      log.warn({ err, offeringId: notice.offeringId }, 'could not read the slots held at a click');
+      const why = isAwsError(err) ? ` ${err.userMessage}` : '';
+      return {
+        ok: false,
+        message: `Could not read from AWS what the account holds of ${what}, so nothing was requested.${why} Click the button again in a moment.`,
+      };
     }
+    const slot = slots.find((s) => s.offering.id === notice.offeringId);
+    if (!slot || (slot.currentQuantity === 0 && slot.nextPeriodQuantity === 0)) {
+      return {
+        ok: false,
+        message: `AWS no longer lists slots of ${what} for this account: none are held and none renew, so nothing was requested. See /slots status, or /slots purchase to buy new ones.`,
+      };
+    }
+    return {
+      ok: true,
+      slot,
+      seen: {
+        current: slot.currentQuantity,
+        nextPeriod: slot.nextPeriodQuantity,
+        at: deps.clock().toISOString(),
+      },
+    };
   }
 
   return {
-    async renew(actor, key, choice) {
+    async renew(actor, key, choice, origin) {
       const notice = await stored(key, renewalSchema);
       if (!notice) return { ok: false, message: UNKNOWN };
-      const date = formatDate(new Date(notice.effectiveOn));
-      if (deps.clock() >= new Date(notice.effectiveOn)) {
-        return {
-          ok: false,
-          message: `The renewal of ${date} has already happened. See /slots status, or use /slots renew for the next one.`,
-        };
-      }
-      const quantity = choice === 'keep' ? keepQuantity(notice) : 0;
+      const stale = passed(notice);
+      if (stale) return { ok: false, message: stale };
       const open = (await deps.requests.pending()).find(
         (r) =>
           r.action.service === 'devicefarm' &&
@@ -123,23 +178,35 @@ export function createNoticeDecisions(deps: NoticeDecisionsDeps): NoticeDecision
           message: `Request ${open.id} already asks to renew ${open.action.service === 'devicefarm' ? open.action.quantity : '?'} slot(s) of this offering; decide or cancel that one first.`,
         };
       }
-      if ((await renewingNow(notice.offeringId)) === quantity) {
+
+      const held = await heldNow(notice);
+      if (!held.ok) return held;
+      const rolled = passed(notice, held.slot);
+      if (rolled) return { ok: false, message: rolled };
+      const { seen } = held;
+      const date = renewalDate(notice);
+      const quantity =
+        choice === 'keep'
+          ? keepQuantity({ currentQuantity: seen.current, nextQuantity: seen.nextPeriod })
+          : 0;
+      if (quantity === seen.nextPeriod) {
         return {
           ok: false,
           message:
             quantity === 0
-              ? `Nothing renews on ${date} already; there is nothing to request.`
-              : `${quantity} slot(s) already renew on ${date}; there is nothing to request.`,
+              ? `Nothing renews on ${date} already (AWS, just now); there is nothing to request.`
+              : `${quantity} slot(s) already renew on ${date} (AWS, just now: ${seen.current} held); there is nothing to request.`,
         };
       }
       const reason =
         choice === 'keep'
-          ? `From the renewal notice for ${date}: keep ${quantity} slot(s).`
-          : `From the renewal notice for ${date}: let the slots lapse.`;
+          ? `From the renewal notice for ${date}: keep the ${quantity} slot(s) AWS reported held at the click.`
+          : `From the renewal notice for ${date}: let the slots lapse (AWS reported ${seen.current} held at the click).`;
       const created = await deps.requests.create(
         actor,
-        { service: 'devicefarm', kind: 'renew', offeringId: notice.offeringId, quantity },
+        { service: 'devicefarm', kind: 'renew', offeringId: notice.offeringId, quantity, seen },
         reason,
+        origin,
       );
       return created.ok ? created : { ok: false, message: created.problem.message };
     },
@@ -147,16 +214,23 @@ export function createNoticeDecisions(deps: NoticeDecisionsDeps): NoticeDecision
     async prefill(key) {
       const renewal = await stored(key, renewalSchema);
       if (renewal) {
-        const date = formatDate(new Date(renewal.effectiveOn));
+        const stale = passed(renewal);
+        if (stale) return { ok: false, message: stale };
+        const held = await heldNow(renewal);
+        if (!held.ok) return held;
+        const rolled = passed(renewal, held.slot);
+        if (rolled) return { ok: false, message: rolled };
+        const date = renewalDate(renewal);
+        const { current, nextPeriod } = held.seen;
         return {
           ok: true,
           prefill: {
             kind: 'renew',
             service: 'devicefarm',
             offeringId: renewal.offeringId,
-            quantity: renewal.nextQuantity,
+            quantity: nextPeriod,
             reason: `From the renewal notice for ${date}.`,
-            note: `From the renewal notice: ${renewal.nextQuantity} slot(s) renew on ${date}, ${renewal.currentQuantity} held now.`,
+            note: `AWS, just now: ${current} slot(s) held, ${nextPeriod} renew on ${date}.`,
           },
         };
       }

@@ -5,7 +5,6 @@
  */
 import type { AwsError } from '../aws/errors.js';
 import {
-  RECONCILE_CLOCK_SKEW_MS,
   type Reservation,
   SERVICES,
   type ServiceName,
@@ -167,14 +166,26 @@ function devicefarmFootprints(input: DeriveInput): DevicefarmFootprint[] {
   return input.bot.openRequests.filter((f): f is DevicefarmFootprint => f.service === 'devicefarm');
 }
 
-/** Mirrors `findTransaction`: what an unsettled request could still claim as its own. */
+/**
+ * How far AWS's `createdOn` may run behind the bot's clock and still be held for an open request.
+ * Wider than reconciliation's own window, which knows AWS's offset: holding a transaction one
+ * poll too long only delays its notice, announcing the bot's own one would be wrong.
+ */
+export const HOLD_CLOCK_SKEW_MS = 10 * 60_000;
+
+/** How far before the previous poll a transaction may be dated and still explain a change. */
+const EXPLAIN_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Wider than reconciliation's match (`deviceFarmCandidates`): what an unsettled request could
+ * still claim as its own, whatever quantity AWS recorded (bought, or total held after).
+ */
 function mayBeBots(tx: Transaction, footprints: readonly DevicefarmFootprint[]): boolean {
   return footprints.some(
     (f) =>
       f.offeringId === tx.offeringId &&
       f.type === tx.type &&
-      f.quantity === tx.quantity &&
-      tx.createdOn.getTime() >= Date.parse(f.since) - RECONCILE_CLOCK_SKEW_MS,
+      tx.createdOn.getTime() >= Date.parse(f.since) - HOLD_CLOCK_SKEW_MS,
   );
 }
 
@@ -242,7 +253,7 @@ function nextPeriodChanges(
   if (!previous || !before) return;
   // After an outage, the Device Farm part is older than the snapshot: count from when it was read.
   const since = previous.devicefarm?.takenAt ?? previous.takenAt;
-  const recentFrom = Date.parse(since) - RECONCILE_CLOCK_SKEW_MS;
+  const recentFrom = Date.parse(since) - EXPLAIN_CLOCK_SKEW_MS;
   const explained = new Set([
     ...transactions.filter((tx) => tx.createdOn.getTime() > recentFrom).map((tx) => tx.offeringId),
     ...devicefarmFootprints(input).map((f) => f.offeringId),

@@ -1,13 +1,22 @@
 /**
  * Delivers the outbox: every Slack message about a request was written to the store in the same
- * transaction as the state change it reports; this worker posts it, with backoff on Slack errors
- * and on 429 (`Retry-After`). A Slack outage delays messages; it never loses one. Messages about a
- * request are rendered from the request's stored state at delivery time.
+ * transaction as the state change it reports; this worker posts it. Each failure is sorted
+ * (`classifyDeliveryError`): transient ones (429 with `Retry-After`, 5xx, timeouts, network) are
+ * retried with backoff, so a Slack outage delays messages and never loses one; permanent ones
+ * (`channel_not_found`, `invalid_blocks`, an expired `response_url` …) are never retried: the
+ * message is marked dead with its error, logged at `error`, and counted in `/healthz`. Messages
+ * about a request are rendered from the request's stored state at delivery time.
+ *
+ * Only messages change state here, never requests, with one exception: a card that can never be
+ * posted hands its request to `onCardUndeliverable` (which cancels it) before the card is marked
+ * dead, so the requester's confirmation, delivered next, says so instead of "waiting".
  */
 import type { Clock } from '../lifecycle/clock.js';
 import type { Logger } from '../logger.js';
 import type { PurchaseRequest } from '../requests/types.js';
+import { ResponseUrlError, type ResponseUrlPoster } from '../slack/response-url.js';
 import type { SlackMessage } from '../slack/views/message.js';
+import { isStoreError } from '../store/errors.js';
 import type { OutboxMessage, Store } from '../store/store.js';
 
 /** The part of the Slack Web API client the outbox uses. */
@@ -39,16 +48,29 @@ export interface OutboxSlack {
 export interface OutboxRenderer {
   card(request: PurchaseRequest): SlackMessage;
   threadReply(request: PurchaseRequest, payload: Readonly<Record<string, unknown>>): SlackMessage;
+  /**
+   * A note only one user sees (an `ephemeral` or a `response` message). `channel` is the
+   * message's channel: where the card goes when it is not posted yet.
+   */
   ephemeral(
     request: PurchaseRequest | undefined,
     payload: Readonly<Record<string, unknown>>,
+    channel: string,
   ): SlackMessage;
 }
 
 export interface OutboxWorkerDeps {
   readonly store: Store;
   readonly slack: OutboxSlack;
+  /** Posts `response` messages to their `response_url`. */
+  readonly responseUrls: ResponseUrlPoster;
   readonly render: OutboxRenderer;
+  /**
+   * Called when Slack refuses a request's card for good on its first post, before the card is
+   * marked dead; `reason` is a sentence for the requester. If it throws, the card is not given
+   * up: it is tried again later, so the request is never left waiting unseen.
+   */
+  readonly onCardUndeliverable: (requestId: string, reason: string) => Promise<void>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How often due messages are looked for when nobody calls `kick()`. */
@@ -68,15 +90,252 @@ export interface OutboxWorker {
   stop(): Promise<void>;
 }
 
-/** A delivery that failed and when to try again. */
+/** Whether trying again can ever help. */
+export type DeliveryErrorKind = 'transient' | 'permanent';
+
+/** A delivery that failed, raised by the outbox itself (not by Slack's client). */
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   constructor(
     message: string,
+    readonly kind: DeliveryErrorKind = 'transient',
     /** Seconds Slack asked us to wait (429), if any. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
+  }
+}
+
+/** What a failed delivery means for the message. */
+export interface DeliveryVerdict {
+  readonly kind: DeliveryErrorKind;
+  /** Short, for the log and the stored error: never message text, never a URL. */
+  readonly reason: string;
+  /** Slack's error code, when Slack named one. */
+  readonly code?: string;
+  /** Seconds Slack asked us to wait, if it did. */
+  readonly retryAfterSeconds?: number;
+  /**
+   * Set for failures not known to be transient (an error code this code does not know, an
+   * unexpected exception): retried like a transient one, but given up after this many attempts.
+   */
+  readonly maxAttempts?: number;
+}
+
+/**
+ * Attempts for a failure nobody classified: with the backoff below that is 15 to 30 minutes,
+ * long enough to ride out a blip, short enough that a requester whose card cannot be posted
+ * hears about it while they still care. Known transient failures (rate limits, 5xx, timeouts,
+ * network) are retried for as long as it takes: an outage delays messages, it never loses one.
+ */
+export const UNKNOWN_ERROR_MAX_ATTEMPTS = 12;
+
+/** A `response_url` works for 30 minutes after the interaction (and up to 5 times). */
+export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
+
+/** Slack platform errors that say "try again later". */
+const TRANSIENT_SLACK_ERRORS = new Set([
+  'ratelimited',
+  'rate_limited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  // An enterprise migration: the workspace comes back when it is done.
+  'team_added_to_org',
+  'org_login_required',
+]);
+
+/** Slack platform errors that the same call will get again, however often it is repeated. */
+const PERMANENT_SLACK_ERRORS = new Set([
+  // Where: the channel, the user, the message.
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'channel_is_archived',
+  'user_not_in_channel',
+  'user_not_found',
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+  'cannot_reply_to_message',
+  'restricted_action',
+  'restricted_action_read_only_channel',
+  'restricted_action_thread_only_channel',
+  'restricted_action_non_threadable_channel',
+  'ekm_access_denied',
+  'access_denied',
+  'messages_tab_disabled',
+  // What: the message itself.
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'invalid_arguments',
+  'invalid_arg_name',
+  'invalid_array_arg',
+  'invalid_charset',
+  'invalid_form_data',
+  'invalid_post_type',
+  'missing_post_type',
+  'invalid_metadata_format',
+  'invalid_metadata_schema',
+  'metadata_too_large',
+  'msg_too_long',
+  'msg_blocks_too_long',
+  'no_text',
+  'too_many_attachments',
+  'as_user_not_supported',
+  // Who: the token and its permissions.
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'no_permission',
+  'missing_scope',
+  'not_allowed_token_type',
+  'team_access_not_granted',
+  'enterprise_is_restricted',
+  'method_deprecated',
+  'deprecated_endpoint',
+  // A response URL used up or too old.
+  'expired_url',
+  'used_url',
+  'invalid_payload',
+]);
+
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError']);
+
+/**
+ * Sorts a failed delivery: transient (try again, with backoff and Slack's `Retry-After`),
+ * permanent (never try again), or unknown (transient with `maxAttempts`). Pure; reads only the
+ * error's code, status and name, never its message text beyond outbox-made ones.
+ */
+export function classifyDeliveryError(err: unknown): DeliveryVerdict {
+  const e = (err ?? {}) as {
+    code?: unknown;
+    retryAfter?: unknown;
+    statusCode?: unknown;
+    data?: { error?: unknown };
+    original?: { name?: unknown };
+    name?: unknown;
+    message?: unknown;
+  };
+  const unknown = (reason: string, code?: string): DeliveryVerdict => ({
+    kind: 'transient',
+    reason,
+    ...(code !== undefined && { code }),
+    maxAttempts: UNKNOWN_ERROR_MAX_ATTEMPTS,
+  });
+
+  if (err instanceof DeliveryError) {
+    return {
+      kind: err.kind,
+      reason: err.message,
+      ...(err.retryAfterSeconds !== undefined && { retryAfterSeconds: err.retryAfterSeconds }),
+    };
+  }
+  if (err instanceof ResponseUrlError) return classifyResponseUrlError(err);
+  switch (e.code) {
+    case 'slack_webapi_rate_limited_error':
+      return {
+        kind: 'transient',
+        reason: 'rate limited',
+        ...(typeof e.retryAfter === 'number' &&
+          Number.isFinite(e.retryAfter) && { retryAfterSeconds: e.retryAfter }),
+      };
+    case 'slack_webapi_platform_error': {
+      const code = typeof e.data?.error === 'string' ? e.data.error : 'unknown';
+      return classifySlackCode(code);
+    }
+    case 'slack_webapi_http_error': {
+      const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
+      const reason = `http ${status || '?'}`;
+      if (status >= 500 || status === 408 || status === 429) return { kind: 'transient', reason };
+      return unknown(reason);
+    }
+    case 'slack_webapi_request_error': {
+      const name = e.original?.name;
+      const timedOut = typeof name === 'string' && TIMEOUT_NAMES.has(name);
+      return { kind: 'transient', reason: timedOut ? 'timed out' : 'network error' };
+    }
+  }
+  if (isStoreError(err)) {
+    return err.code === 'store_busy'
+      ? { kind: 'transient', reason: 'store busy' }
+      : unknown(`store error: ${err.code}`);
+  }
+  const message = typeof e.message === 'string' ? e.message : '';
+  // Slack's client raises a plain Error for a 429 whose Retry-After it could not read.
+  if (message.startsWith('Retry header did not contain a valid timeout')) {
+    return { kind: 'transient', reason: 'rate limited (no Retry-After)' };
+  }
+  const name = typeof e.name === 'string' && e.name !== 'Error' ? `${e.name}: ` : '';
+  return unknown(`${name}${message.slice(0, 200) || 'unknown error'}`);
+}
+
+/** A Slack error code, from the Web API or from a response URL's answer. */
+function classifySlackCode(code: string): DeliveryVerdict {
+  const reason = `slack error: ${code}`;
+  if (TRANSIENT_SLACK_ERRORS.has(code)) return { kind: 'transient', reason, code };
+  if (PERMANENT_SLACK_ERRORS.has(code)) return { kind: 'permanent', reason, code };
+  return { kind: 'transient', reason, code, maxAttempts: UNKNOWN_ERROR_MAX_ATTEMPTS };
+}
+
+function classifyResponseUrlError(err: ResponseUrlError): DeliveryVerdict {
+  const { refused, status, error, retryAfterSeconds, network } = err.detail;
+  if (refused) return { kind: 'permanent', reason: 'response URL not on Slack' };
+  if (network) return { kind: 'transient', reason: `response URL: ${err.message}` };
+  const retry = retryAfterSeconds !== undefined ? { retryAfterSeconds } : {};
+  const reason = `response URL: http ${status ?? '?'}${error ? ` ${error}` : ''}`;
+  if (error !== undefined && PERMANENT_SLACK_ERRORS.has(error)) {
+    return { kind: 'permanent', reason, code: error };
+  }
+  if (status === undefined || status < 300) {
+    // Slack answered 2xx but named an error: decide on the code alone.
+    return { ...classifySlackCode(error ?? 'unknown'), reason };
+  }
+  if (status === 429 || status === 408 || status >= 500) {
+    return { kind: 'transient', reason, ...(error !== undefined && { code: error }), ...retry };
+  }
+  // 404 and 410 (gone: expired or used), or any other refusal of this very request.
+  return { kind: 'permanent', reason, ...(error !== undefined && { code: error }) };
+}
+
+/**
+ * The sentence a requester reads when their card could not be posted (stored as the cancelled
+ * request's note). It names Slack's code so an admin can look it up.
+ */
+export function undeliverableReason(verdict: DeliveryVerdict): string {
+  const code = verdict.code;
+  if (code === undefined) return `Slack kept failing (${verdict.reason})`;
+  const slack = `(Slack: ${code})`;
+  switch (code) {
+    case 'not_in_channel':
+      return `slots-bot is not a member of the channel ${slack}`;
+    case 'channel_not_found':
+      return `Slack cannot find the channel, or slots-bot cannot see it ${slack}`;
+    case 'is_archived':
+    case 'channel_is_archived':
+      return `the channel is archived ${slack}`;
+    case 'invalid_auth':
+    case 'not_authed':
+    case 'account_inactive':
+    case 'token_revoked':
+    case 'token_expired':
+      return `Slack refused slots-bot's token ${slack}`;
+    case 'missing_scope':
+    case 'no_permission':
+    case 'not_allowed_token_type':
+      return `slots-bot lacks a Slack permission ${slack}`;
+    case 'restricted_action':
+    case 'restricted_action_read_only_channel':
+    case 'restricted_action_thread_only_channel':
+    case 'ekm_access_denied':
+      return `a workspace setting stops slots-bot from posting there ${slack}`;
+    default:
+      return verdict.kind === 'permanent'
+        ? `Slack refused the card ${slack}`
+        : `Slack kept failing ${slack}`;
   }
 }
 
@@ -97,6 +356,14 @@ export function nextAttemptDelayMs(
   return Math.max(Math.round(jittered), asked);
 }
 
+/** Whether a message that failed with `verdict` on its `attempts`-th try is given up. */
+export function isGivenUp(verdict: DeliveryVerdict, attempts: number): boolean {
+  if (verdict.kind === 'permanent') return true;
+  return verdict.maxAttempts !== undefined && attempts >= verdict.maxAttempts;
+}
+
+const CARD_NEVER_POSTED = 'the request card was never posted';
+
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const log = deps.logger.child({ module: 'outbox' });
   const pollMs = deps.pollMs ?? 1_000;
@@ -106,33 +373,45 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   let running: Promise<number> | undefined;
   let again = false;
   let stopped = true;
+  /** Set by `stop()`: the pass under way ends without claiming again. */
+  let stopping = false;
 
-  async function deliver(message: OutboxMessage): Promise<void> {
+  /** What the attempt under way was doing when it failed. */
+  interface Attempt {
+    /** The card's first `chat.postMessage` is in flight: a refusal means it can never be posted. */
+    postingCard: boolean;
+  }
+
+  async function deliver(message: OutboxMessage, attempt: Attempt): Promise<void> {
     const request = message.requestId ? await deps.store.getRequest(message.requestId) : undefined;
-    if (message.requestId && !request) throw new DeliveryError('request not found');
+    if (message.requestId && !request) throw new DeliveryError('request not found', 'permanent');
     const payload = message.payload ?? {};
     switch (message.kind) {
       case 'card': {
         const view = deps.render.card(request!);
         if (request!.card) {
           await deps.slack.chat.update({ ...request!.card, text: view.text, blocks: view.blocks });
-        } else {
-          const posted = await deps.slack.chat.postMessage({
-            channel: message.channel,
-            text: view.text,
-            blocks: view.blocks,
-            unfurl_links: false,
-          });
-          if (!posted.ts) throw new DeliveryError('chat.postMessage returned no ts');
-          await deps.store.setCard(request!.id, {
-            channel: posted.channel ?? message.channel,
-            ts: posted.ts,
-          });
+          return;
         }
+        if (await cardDied(message)) throw new DeliveryError(CARD_NEVER_POSTED, 'permanent');
+        attempt.postingCard = true;
+        const posted = await deps.slack.chat.postMessage({
+          channel: message.channel,
+          text: view.text,
+          blocks: view.blocks,
+          unfurl_links: false,
+        });
+        attempt.postingCard = false;
+        if (!posted.ts) throw new DeliveryError('chat.postMessage returned no ts');
+        await deps.store.setCard(request!.id, {
+          channel: posted.channel ?? message.channel,
+          ts: posted.ts,
+        });
         return;
       }
       case 'thread_reply': {
-        if (!request?.card) throw new DeliveryError('the request card is not posted yet');
+        // Earlier messages of a request go first, so with no card here its card message is dead.
+        if (!request?.card) throw new DeliveryError(CARD_NEVER_POSTED, 'permanent');
         const view = deps.render.threadReply(request, payload);
         await deps.slack.chat.postMessage({
           channel: request.card.channel,
@@ -144,11 +423,29 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         return;
       }
       case 'ephemeral': {
-        if (!message.user) throw new DeliveryError('ephemeral message without a user');
-        const view = deps.render.ephemeral(request, payload);
+        if (!message.user) throw new DeliveryError('ephemeral message without a user', 'permanent');
+        const view = deps.render.ephemeral(request, payload, message.channel);
         await deps.slack.chat.postEphemeral({
           channel: message.channel,
           user: message.user,
+          text: view.text,
+          blocks: view.blocks,
+        });
+        return;
+      }
+      case 'response': {
+        const url = payload.responseUrl;
+        if (typeof url !== 'string' || url === '') {
+          throw new DeliveryError('response message without a response URL', 'permanent');
+        }
+        const age = deps.clock().getTime() - message.createdAt.getTime();
+        if (age >= RESPONSE_URL_LIFETIME_MS) {
+          throw new DeliveryError('the response URL expired (30 minutes)', 'permanent');
+        }
+        const view = deps.render.ephemeral(request, payload, message.channel);
+        await deps.responseUrls.post(url, {
+          response_type: 'ephemeral',
+          replace_original: false,
           text: view.text,
           blocks: view.blocks,
         });
@@ -166,45 +463,103 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     }
   }
 
-  async function pass(): Promise<number> {
+  /** Whether an earlier card message of this request was given up (so it has no card). */
+  async function cardDied(message: OutboxMessage): Promise<boolean> {
+    if (!message.requestId) return false;
+    const earlier = await deps.store.listOutbox(message.requestId);
+    return earlier.some((m) => m.kind === 'card' && m.id < message.id && m.deadAt !== undefined);
+  }
+
+  async function settleFailure(
+    message: OutboxMessage,
+    attempt: Attempt,
+    err: unknown,
+  ): Promise<'dead' | 'retry'> {
+    const verdict = classifyDeliveryError(err);
+    const attempts = message.attempts + 1;
+    const context = {
+      messageId: message.id,
+      kind: message.kind,
+      requestId: message.requestId,
+      reason: verdict.reason,
+      attempts,
+    };
+    if (isGivenUp(verdict, attempts)) {
+      if (attempt.postingCard && message.requestId) {
+        try {
+          await deps.onCardUndeliverable(message.requestId, undeliverableReason(verdict));
+        } catch (cause) {
+          // The card stays alive, so its request is not left pending and invisible: next try.
+          const delay = nextAttemptDelayMs(attempts, undefined);
+          await deps.store.markFailed(
+            message.id,
+            new Date(deps.clock().getTime() + delay),
+            verdict.reason,
+          );
+          log.error(
+            { ...context, err: cause, delayMs: delay },
+            'could not record that a request card is undeliverable; will try the card again',
+          );
+          return 'retry';
+        }
+      }
+      await deps.store.markDead(message.id, deps.clock(), verdict.reason);
+      log.error(
+        {
+          ...context,
+          deliveryError: verdict.kind,
+          ...(verdict.code && { slackError: verdict.code }),
+        },
+        'Slack message undeliverable; given up',
+      );
+      return 'dead';
+    }
+    const delay = nextAttemptDelayMs(attempts, verdict.retryAfterSeconds);
+    await deps.store.markFailed(
+      message.id,
+      new Date(deps.clock().getTime() + delay),
+      verdict.reason,
+    );
+    log.warn({ ...context, delayMs: delay }, 'Slack message not delivered; will retry');
+    return 'retry';
+  }
+
+  /** One claim: tries each message once. `finished` counts the delivered and the dead. */
+  async function pass(): Promise<{ delivered: number; finished: number }> {
     const now = deps.clock();
     const due = await deps.store.claimOutbox(now, batchSize, leaseMs);
     let delivered = 0;
+    let finished = 0;
     for (const message of due) {
+      const attempt: Attempt = { postingCard: false };
       try {
-        await deliver(message);
+        await deliver(message, attempt);
         await deps.store.markDelivered(message.id, deps.clock());
         delivered += 1;
+        finished += 1;
       } catch (err) {
-        const { reason, retryAfterSeconds } = describeFailure(err);
-        const delay = nextAttemptDelayMs(message.attempts + 1, retryAfterSeconds);
-        await deps.store.markFailed(message.id, new Date(deps.clock().getTime() + delay), reason);
-        log.warn(
-          {
-            messageId: message.id,
-            kind: message.kind,
-            requestId: message.requestId,
-            reason,
-            delayMs: delay,
-            attempts: message.attempts + 1,
-          },
-          'Slack message not delivered; will retry',
-        );
+        if ((await settleFailure(message, attempt, err)) === 'dead') finished += 1;
       }
     }
-    return delivered;
+    return { delivered, finished };
   }
 
   async function runPasses(): Promise<number> {
     let total = 0;
+    let progressed = false;
     do {
       again = false;
       try {
-        total += await pass();
+        const { delivered, finished } = await pass();
+        total += delivered;
+        // A finished message may free the next one of its request (the confirmation after the
+        // card): claim again now rather than a poll later. Ends, since each round finishes one.
+        progressed = finished > 0;
       } catch (err) {
+        progressed = false;
         log.error({ err }, 'outbox pass failed');
       }
-    } while (again && !stopped);
+    } while (((again && !stopped) || progressed) && !stopping);
     return total;
   }
 
@@ -231,6 +586,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     start() {
       if (!stopped) return;
       stopped = false;
+      stopping = false;
       void deliverDue();
       schedule();
     },
@@ -240,33 +596,9 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     deliverDue,
     async stop() {
       stopped = true;
+      stopping = true;
       clearTimeout(timer);
       await running;
     },
   };
-}
-
-/** A short reason for the log (never message text) and Slack's requested wait, if any. */
-function describeFailure(err: unknown): { reason: string; retryAfterSeconds?: number } {
-  const e = err as {
-    code?: string;
-    retryAfter?: number;
-    statusCode?: number;
-    data?: { error?: string };
-    message?: string;
-  };
-  if (e.code === 'slack_webapi_rate_limited_error' && typeof e.retryAfter === 'number') {
-    return { reason: 'rate limited', retryAfterSeconds: e.retryAfter };
-  }
-  if (err instanceof DeliveryError) {
-    return {
-      reason: err.message,
-      ...(err.retryAfterSeconds !== undefined && { retryAfterSeconds: err.retryAfterSeconds }),
-    };
-  }
-  if (e.code === 'slack_webapi_platform_error')
-    return { reason: `slack error: ${e.data?.error ?? 'unknown'}` };
-  if (e.code === 'slack_webapi_http_error') return { reason: `http ${e.statusCode ?? '?'}` };
-  if (e.code === 'slack_webapi_request_error') return { reason: 'network error' };
-  return { reason: e.message ?? 'unknown error' };
 }

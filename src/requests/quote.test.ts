@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceFarmOffering, MediaConnectOffering } from '../aws/types.js';
-import { money } from '../domain/money.js';
-import { QuoteError, quoteFor, sameQuote, termHours } from './quote.js';
+import { money, times } from '../domain/money.js';
+import { longestTermHours, QuoteError, quoteFor, sameQuote, termHours } from './quote.js';
 
 const df: DeviceFarmOffering = {
   service: 'devicefarm',
@@ -57,6 +57,39 @@ describe('quoteFor', () => {
     expect(q).toMatchObject({ commitsPeriod: 'term', durationMonths: 12, bandwidthMbps: 20 });
   });
 
+  it('quotes a term that starts when approved for its longest possible length', () => {
+    const action = {
+      service: 'mediaconnect',
+      kind: 'purchase',
+      offeringArn: mc.id,
+      reservationName: 'live',
+    } as const;
+    const q = quoteFor(action, mc);
+    // 366 days (a year with 29 February): 8784 h × 20 Mbps × $0.16 = $28,108.80.
+    expect(q.commitsMicros).toBe(money('28108.80').micros.toString());
+    // The same answer however late the approval comes, so re-quoting before buying matches.
+    expect(sameQuote(q, quoteFor(action, mc))).toBe(true);
+    const monthly = { ...mc, durationMonths: 1 };
+    expect(quoteFor(action, monthly).commitsMicros).toBe(
+      times(money('3.2'), 31 * 24).micros.toString(),
+    );
+  });
+
+  it('refuses a start that is not a date', () => {
+    expect(() =>
+      quoteFor(
+        {
+          service: 'mediaconnect',
+          kind: 'purchase',
+          offeringArn: mc.id,
+          reservationName: 'x',
+          start: 'soon',
+        },
+        mc,
+      ),
+    ).toThrow(QuoteError);
+  });
+
   it('refuses an offering of the other service or without bandwidth', () => {
     expect(() =>
       quoteFor({ service: 'devicefarm', kind: 'purchase', offeringId: 'x', quantity: 1 }, mc),
@@ -84,6 +117,30 @@ describe('termHours', () => {
   ])('%s + %d months = %d h', (start, months, hours) =>
     expect(termHours(start, months)).toBe(hours),
   );
+
+  it.each([
+    [1, 31 * 24],
+    [2, 62 * 24],
+    [3, 92 * 24],
+    [6, 184 * 24],
+    [12, 366 * 24],
+    [24, 731 * 24],
+    [36, 1096 * 24],
+    [48, 1461 * 24],
+  ])('without a start, %d months is at most %d h', (months, hours) => {
+    expect(longestTermHours(months)).toBe(hours);
+    expect(termHours(undefined, months)).toBe(hours);
+  });
+
+  it('bounds the term from every start of the day, over several years', () => {
+    for (const months of [1, 2, 12]) {
+      const bound = longestTermHours(months);
+      for (let day = 0; day < 4 * 366; day++) {
+        const start = new Date(Date.UTC(2026, 0, 1 + day, 13)).toISOString();
+        expect(termHours(start, months)).toBeLessThanOrEqual(bound);
+      }
+    }
+  });
 });
 
 describe('sameQuote', () => {

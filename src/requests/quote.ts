@@ -1,6 +1,7 @@
 /**
  * The price a request commits to, computed from the offering as AWS describes it. The same
- * function runs again just before buying; a different answer means the quote changed.
+ * function runs again just before buying, on the action as it was requested (a MediaConnect
+ * start left out stays left out); a different answer means the quote changed.
  */
 import type { Offering } from '../aws/types.js';
 import { type Money, times } from '../domain/money.js';
@@ -45,12 +46,34 @@ export function quoteFor(action: RequestAction, offering: Offering): Quote {
   };
 }
 
-/** Hours from `start` to the same day and time `months` later (MediaConnect bills hourly). */
-export function termHours(start: string, months: number): number {
+/**
+ * Hours from `start` to the same day and time `months` later (MediaConnect bills hourly).
+ * Without a start the term begins when the request is approved, so the hours are the most a
+ * term of `months` months can have (`longestTermHours`): an upper bound that stays the same
+ * from the request to its approval, so re-quoting before the purchase matches.
+ */
+export function termHours(start: string | undefined, months: number): number {
+  if (start === undefined) return longestTermHours(months);
   const from = new Date(start);
+  if (Number.isNaN(from.getTime())) throw new QuoteError('the start is not a date');
   const to = new Date(from);
   to.setUTCMonth(to.getUTCMonth() + months);
   return Math.round((to.getTime() - from.getTime()) / HOUR_MS);
+}
+
+/**
+ * The hours of the longest run of `months` calendar months: 744 for one month (31 days), 8784
+ * for twelve (a year with 29 February). A term starting on any day is no longer than the run of
+ * months it starts in, so this bounds every start.
+ */
+export function longestTermHours(months: number): number {
+  let longest = 0;
+  // Starts in 2001–2004 meet every phase of the four-year leap cycle, and the terms stay clear
+  // of 2100, the next year a multiple of 4 without a 29 February.
+  for (let first = 0; first < 48; first++) {
+    longest = Math.max(longest, Date.UTC(2001, first + months, 1) - Date.UTC(2001, first, 1));
+  }
+  return Math.round(longest / HOUR_MS);
 }
 
 /** Whether a fresh quote still matches the one the approver saw. */

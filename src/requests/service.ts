@@ -2,14 +2,32 @@
  * The request lifecycle: making a request, deciding it, buying exactly once, and finding out what
  * happened when AWS's answer was lost. Slack listeners call this; it calls the store and AWS and
  * leaves every Slack message in the outbox, written with the state change it reports.
+ *
+ * The money path, step by step, each step a conditional write:
+ * 1. `pending → executing` records the approver (the claim to buy; only its winner goes on).
+ * 2. The offering is re-read; a changed price, or a MediaConnect start AWS would no longer take,
+ *    fails the request before any call.
+ * 3. `executing → executing` at the version just read stamps `callStartedAt`. Only then is the
+ *    purchase sent, once. An `executing` request without that stamp was never sent.
+ * 4. The answer goes into the audit trail and the outcome is written, each retried until stored.
+ * 5. A lost answer leaves `unknown`; the reconciler (every replica, all the time) looks AWS up
+ *    until one record proves the purchase, or AWS has shown nothing across the settle window.
  */
 import { randomBytes } from 'node:crypto';
 import { type AwsError, isAwsError } from '../aws/errors.js';
-import type { CapacityServices, Offering } from '../aws/types.js';
+import type { CapacityServices, Offering, ServiceName } from '../aws/types.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Logger } from '../logger.js';
 import { noticeKeys } from '../notices/types.js';
-import type { NewNotice, NewOutboxMessage, Store, Transition } from '../store/store.js';
+import { isStoreError } from '../store/errors.js';
+import type {
+  NewNotice,
+  NewOutboxMessage,
+  Store,
+  Transition,
+  TransitionResult,
+} from '../store/store.js';
+import { type Directory, isDirectoryUnavailable } from './directory.js';
 import {
   type Decision,
   mayApprove,
@@ -19,21 +37,57 @@ import {
   stillPending,
 } from './policy.js';
 import { QuoteError, quoteFor, sameQuote } from './quote.js';
-import type {
-  PurchaseRequest,
-  Quote,
-  RequestAction,
-  RequestOutcome,
-  RequestState,
+import {
+  callWindow,
+  deviceFarmCandidates,
+  type Found,
+  type Lookup,
+  nextLookupAt,
+  POST_CALL_LIMIT_MS,
+  PRE_CALL_LIMIT_MS,
+  PURCHASE_CALL_MAX_MS,
+  reservationCandidates,
+  SETTLE_WINDOW_MS,
+  settle,
+} from './reconcile.js';
+import {
+  BOT_ACTOR,
+  OPEN_STATES,
+  openKey,
+  type PurchaseRequest,
+  type Quote,
+  type RequestAction,
+  type RequestEvent,
+  type RequestOutcome,
+  type RequestState,
 } from './types.js';
 
-export const BOT_ACTOR = 'slots-bot';
+export type { Directory } from './directory.js';
+export { BOT_ACTOR } from './types.js';
 
-/** Who is who, resolved at click time (user groups included). */
-export interface Directory {
-  isApprover(user: string): Promise<boolean>;
-  mayRequest(user: string): Promise<boolean>;
+/** How long the reconciler waits between passes, and the limits it applies. */
+export interface ReconcileTimings {
+  readonly everyMs: number;
+  /** An `executing` request never sent, older than this, was left by a stopped process. */
+  readonly preCallLimitMs: number;
+  /** An `executing` request whose call started longer ago than this was left by a stopped process. */
+  readonly postCallLimitMs: number;
+  /** The longest one purchase call may take (the write client's time-outs). */
+  readonly callMaxMs: number;
+  /** "Nothing was bought" needs AWS to show nothing across at least this long. */
+  readonly settleWindowMs: number;
+  /** How long an outcome write is retried after shutdown began, before giving up to the next start. */
+  readonly outcomeRetryAfterStopMs: number;
 }
+
+export const DEFAULT_RECONCILE_TIMINGS: ReconcileTimings = {
+  everyMs: 15_000,
+  preCallLimitMs: PRE_CALL_LIMIT_MS,
+  postCallLimitMs: POST_CALL_LIMIT_MS,
+  callMaxMs: PURCHASE_CALL_MAX_MS,
+  settleWindowMs: SETTLE_WINDOW_MS,
+  outcomeRetryAfterStopMs: 10_000,
+};
 
 export interface RequestServiceDeps {
   readonly store: Store;
@@ -46,12 +100,18 @@ export interface RequestServiceDeps {
   readonly maxQuantity: number;
   /** Called after anything was queued, so the outbox delivers without waiting for its poll. */
   readonly onQueued?: () => void;
-  /** Lookups against AWS after an unknown outcome: how many, how far apart. */
-  readonly reconcileAttempts?: number;
-  readonly reconcileDelayMs?: number;
-  /** An `executing` request older than this at start-up was left by a stopped process. */
-  readonly staleExecutionMs?: number;
+  /** AWS's clock minus the host's, per service (from the `Date` header of AWS's answers). */
+  readonly awsClockOffsetMs?: (service: ServiceName) => number;
+  readonly timings?: Partial<ReconcileTimings>;
   readonly newId?: () => string;
+}
+
+/** Where a request came from in Slack, so a replay is refused and the answer finds its way back. */
+export interface RequestOrigin {
+  /** The command's, submission's or click's `trigger_id`: one request per trigger. */
+  readonly triggerId?: string | undefined;
+  /** Where the requester's confirmation goes, whether or not they are in the channel. */
+  readonly responseUrl?: string | undefined;
 }
 
 /** A problem with what was asked, tied to the field it concerns (for modal errors). */
@@ -82,20 +142,32 @@ export interface RequestService {
     action: RequestAction,
     reason: string,
   ): Promise<{ ok: true; quote: Quote } | { ok: false; problem: InputProblem }>;
-  create(actor: string, action: RequestAction, reason: string): Promise<CreateResult>;
+  create(
+    actor: string,
+    action: RequestAction,
+    reason: string,
+    origin?: RequestOrigin,
+  ): Promise<CreateResult>;
   /** The approval and the claim to execute, in one conditional write. Call `execute` next. */
   approve(actor: string, id: string): Promise<DecisionResult>;
   reject(actor: string, id: string, note: string | undefined): Promise<DecisionResult>;
   /** Whether `actor` may reject now, without changing anything (before opening the reason modal). */
   mayReject(actor: string, id: string): Promise<DecisionResult>;
   cancel(actor: string, id: string): Promise<DecisionResult>;
+  /** The request card could never be posted: a pending request is cancelled, its requester told. */
+  cardUndeliverable(requestId: string, reason: string): Promise<void>;
   /** Buys (once) for a request this process moved to `executing`. Never throws. */
   execute(request: PurchaseRequest): Promise<PurchaseRequest>;
-  /** Settles an `executing` or `unknown` request by reading AWS. Never buys. */
+  /** One lookup against AWS for an `executing` or `unknown` request, settling it if it can. Never buys. */
   reconcile(request: PurchaseRequest): Promise<PurchaseRequest>;
+  /**
+   * One pass of the reconciler: every `unknown` request whose next lookup is due, and every
+   * `executing` request a stopped process left behind. Returns how many were looked at.
+   */
+  reconcileDue(): Promise<number>;
   expireDue(): Promise<number>;
-  /** At start-up: reconciles requests a stopped process left `executing` or `unknown`. */
-  recover(): Promise<number>;
+  /** Waits for purchases under way in this process, at most as long as one may take. */
+  drain(): Promise<boolean>;
   get(id: string): Promise<PurchaseRequest | undefined>;
   pending(): Promise<PurchaseRequest[]>;
   history(limit: number): Promise<PurchaseRequest[]>;
@@ -110,6 +182,8 @@ export function newRequestId(): string {
   for (let i = 0; i < 8; i++) id += ID_ALPHABET[bytes[i]! % 32];
   return id;
 }
+
+const DIRECTORY_UNAVAILABLE = 'Could not check that you may approve; try again.';
 
 /**
  * What the bot bought is recorded as already seen, in the same write as the outcome, so the
@@ -127,13 +201,36 @@ function ownNotices(requestId: string, outcome: RequestOutcome): NewNotice[] {
   ];
 }
 
+/** The lookups recorded in a request's audit trail, oldest first. */
+function lookupsOf(events: readonly RequestEvent[]): Lookup[] {
+  return events
+    .filter((e) => e.type === 'reconciliation_attempt')
+    .map((e) => ({
+      at: e.at,
+      candidates: typeof e.detail.candidates === 'number' ? e.detail.candidates : undefined,
+    }));
+}
+
+/** `YYYY-MM-DDTHH:mm:SSZ`, the form MediaConnect takes for a start. */
+function startText(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+function monthStartMs(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+/** Seconds back from AWS's now for a start "now": AWS refuses a start in its future. */
+const START_NOW_MARGIN_MS = 60_000;
+
 export function createRequestService(deps: RequestServiceDeps): RequestService {
   const { store, aws, clock } = deps;
   const log = deps.logger.child({ module: 'requests' });
   const newId = deps.newId ?? newRequestId;
-  const attempts = deps.reconcileAttempts ?? 4;
-  const delayMs = deps.reconcileDelayMs ?? 5_000;
-  const staleMs = deps.staleExecutionMs ?? 2 * 60_000;
+  const timings: ReconcileTimings = { ...DEFAULT_RECONCILE_TIMINGS, ...deps.timings };
+  const awsOffset = (service: ServiceName) => deps.awsClockOffsetMs?.(service) ?? 0;
+  let stoppingSince: number | undefined;
 
   const card = (requestId: string): NewOutboxMessage => ({
     kind: 'card',
@@ -147,10 +244,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     payload: { about: 'outcome' },
   });
 
-  async function move(
-    id: string,
-    transition: Transition,
-  ): Promise<{ applied: boolean; request: PurchaseRequest | undefined }> {
+  async function move(id: string, transition: Transition): Promise<TransitionResult> {
     const result = await store.transition(id, transition);
     if (result.applied) {
       log.info(
@@ -162,6 +256,30 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     return result;
   }
 
+  /**
+   * Retries a write that must not be lost (what AWS answered) until the store takes it. Only a
+   * store that stays unreachable after shutdown began ends the loop; the reconciler of the next
+   * start then finds the outcome in AWS.
+   */
+  async function durably<T>(what: string, requestId: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        const retriable = !isStoreError(err) || err.code === 'store_busy';
+        const givingUp =
+          stoppingSince !== undefined &&
+          Date.now() - stoppingSince > timings.outcomeRetryAfterStopMs;
+        if (!retriable || givingUp) {
+          log.error({ err, requestId, what }, 'could not store what AWS answered');
+          throw err;
+        }
+        log.warn({ err, requestId, what, attempt }, 'store write failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
   async function finish(
     request: PurchaseRequest,
     from: readonly RequestState[],
@@ -169,16 +287,41 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     outcome: RequestOutcome,
     eventType: string,
     detail: Record<string, unknown> = {},
+    options: { expectedVersion?: number; threadReply?: boolean } = {},
   ): Promise<PurchaseRequest> {
     const final = to !== 'unknown';
-    const result = await move(request.id, {
-      from,
-      to,
-      patch: { outcome, ...(final && { finishedAt: clock() }) },
-      event: { actor: BOT_ACTOR, type: eventType, detail: { ...detail, ...outcome } },
-      outbox: [card(request.id), reply(request.id)],
-      notices: ownNotices(request.id, outcome),
-    });
+    const result = await durably(eventType, request.id, () =>
+      move(request.id, {
+        from,
+        to,
+        ...(options.expectedVersion !== undefined && { expectedVersion: options.expectedVersion }),
+        patch: { outcome, ...(final && { finishedAt: clock() }) },
+        event: { actor: BOT_ACTOR, type: eventType, detail: { ...detail, ...outcome } },
+        outbox:
+          options.threadReply === false
+            ? [card(request.id)]
+            : [card(request.id), reply(request.id)],
+        notices: ownNotices(request.id, outcome),
+      }),
+    );
+    if (result.refused) {
+      // AWS named a record another request already owns: never record it twice. A person must look.
+      log.error(
+        { requestId: request.id, awsId: result.refused.awsId },
+        'AWS record already belongs to another request or to an outside change',
+      );
+      return finish(
+        result.request ?? request,
+        from,
+        'unknown',
+        {
+          errorCode: 'aws_record_taken',
+          message: `AWS reported ${result.refused.awsId}, which is already recorded against another request or as a change made outside slots-bot. Check the AWS console; this request will not be retried.`,
+          candidates: [result.refused.awsId],
+        },
+        'unreconciled',
+      );
+    }
     return result.request ?? request;
   }
 
@@ -192,14 +335,30 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     }
   }
 
+  async function openRequestFor(action: RequestAction): Promise<PurchaseRequest | undefined> {
+    const key = openKey(action);
+    const open = await store.listRequests({ states: OPEN_STATES, limit: 200 });
+    return open.find((r) => openKey(r.action) === key);
+  }
+
+  function alreadyOpen(id: string, action: RequestAction): string {
+    const what = action.kind === 'renew' ? 'a renewal' : 'a purchase';
+    return `Request ${id} is already open for ${what} of this offering; only one may be open at a time. Approve, reject or cancel ${id} first (see /slots pending).`;
+  }
+
   async function check(actor: string, action: RequestAction, reason: string) {
     const problem = (field: InputProblem['field'], message: string) => ({
       ok: false as const,
       problem: { field, message },
     });
-    if (!(await deps.directory.mayRequest(actor))) {
-      const refusal = mayRequest(actor, false) as { message: string };
-      return problem('requester', refusal.message);
+    try {
+      if (!(await deps.directory.mayRequest(actor))) {
+        const refusal = mayRequest(actor, false) as { message: string };
+        return problem('requester', refusal.message);
+      }
+    } catch (err) {
+      if (!isDirectoryUnavailable(err)) throw err;
+      return problem('requester', 'Could not check that you may make requests; try again.');
     }
     if (reason.length > 1000) return problem('reason', 'Keep the reason under 1000 characters.');
     if (action.service === 'devicefarm') {
@@ -215,7 +374,19 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
         );
       }
     }
+    const open = await openRequestFor(action);
+    if (open) return problem('offering', alreadyOpen(open.id, action));
     try {
+      if (action.service === 'mediaconnect') {
+        // Before the offering: while a reservation is active AWS may list no offerings at all.
+        const active = await aws.mediaconnect.activeReservation(clock());
+        if (active) {
+          return problem(
+            'offering',
+            `MediaConnect sells a new reservation only when none is active, and "${active.name}" is active until ${active.end.toISOString().slice(0, 10)}.`,
+          );
+        }
+      }
       const offering = await offeringFor(action);
       if (!offering) {
         return problem(
@@ -233,13 +404,6 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
         }
       }
       if (action.service === 'mediaconnect') {
-        const active = await aws.mediaconnect.activeReservation(clock());
-        if (active) {
-          return problem(
-            'offering',
-            `MediaConnect sells a new reservation only when none is active, and "${active.name}" is active until ${active.end.toISOString().slice(0, 10)}.`,
-          );
-        }
         const existing = await aws.mediaconnect.findReservation({
           reservationName: action.reservationName,
           offeringArn: action.offeringArn,
@@ -271,33 +435,67 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     actor: string,
     action: RequestAction,
     reason: string,
+    origin: RequestOrigin = {},
   ): Promise<CreateResult> {
     const checked = await check(actor, action, reason);
     if (!checked.ok) return checked;
     const now = clock();
     const id = newId();
-    const request = await store.createRequest(
-      {
-        id,
-        action,
-        quote: checked.quote,
-        requester: actor,
-        reason: reason.trim(),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + deps.ttlMs),
-      },
-      { actor, type: 'created', detail: { action, quote: checked.quote } },
-      [
-        card(id),
-        {
+    const confirmation: NewOutboxMessage = origin.responseUrl
+      ? {
+          kind: 'response',
+          channel: deps.channel,
+          requestId: id,
+          user: actor,
+          payload: { about: 'requested', responseUrl: origin.responseUrl },
+        }
+      : {
           kind: 'ephemeral',
           channel: deps.channel,
           requestId: id,
           user: actor,
           payload: { about: 'requested' },
+        };
+    let request: PurchaseRequest;
+    try {
+      request = await store.createRequest(
+        {
+          id,
+          action,
+          quote: checked.quote,
+          requester: actor,
+          reason: reason.trim(),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + deps.ttlMs),
+          ...(origin.triggerId && { triggerId: origin.triggerId }),
         },
-      ],
-    );
+        { actor, type: 'created', detail: { action, quote: checked.quote } },
+        [card(id), confirmation],
+      );
+    } catch (err) {
+      if (isStoreError(err) && err.code === 'store_open_request') {
+        const open = err.detail.openRequestId ?? 'another request';
+        return { ok: false, problem: { field: 'offering', message: alreadyOpen(open, action) } };
+      }
+      if (isStoreError(err) && err.code === 'store_duplicate_trigger') {
+        log.warn({ actor }, 'request refused: its Slack trigger was already used');
+        return {
+          ok: false,
+          problem: {
+            field: 'requester',
+            message:
+              'Slack delivered this request twice; the first one was taken and this copy changes nothing.',
+          },
+        };
+      }
+      if (isStoreError(err) && err.code === 'store_busy') {
+        return {
+          ok: false,
+          problem: { field: 'requester', message: 'Could not record that; try again.' },
+        };
+      }
+      throw err;
+    }
     log.info(
       { requestId: id, actor, service: action.service, kind: action.kind },
       'request created',
@@ -311,23 +509,37 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     decision: (request: PurchaseRequest) => Promise<Decision>,
     transition: (request: PurchaseRequest) => Transition,
   ): Promise<DecisionResult> {
-    const request = await store.getRequest(id);
-    if (!request) return { ok: false, message: `There is no request ${id}.` };
-    const verdict = await decision(request);
-    if (!verdict.ok) {
-      if (verdict.code === 'expired') await expire(request);
-      return { ok: false, message: verdict.message };
+    try {
+      const request = await store.getRequest(id);
+      if (!request) return { ok: false, message: `There is no request ${id}.` };
+      let verdict: Decision;
+      try {
+        verdict = await decision(request);
+      } catch (err) {
+        if (!isDirectoryUnavailable(err)) throw err;
+        log.warn({ requestId: id }, 'click refused: membership could not be checked');
+        return { ok: false, message: DIRECTORY_UNAVAILABLE };
+      }
+      if (!verdict.ok) {
+        if (verdict.code === 'expired') await expire(request);
+        return { ok: false, message: verdict.message };
+      }
+      const result = await move(id, transition(request));
+      if (!result.applied || !result.request) {
+        // Someone else decided in between (another click, another replica, expiry).
+        const now = stillPending(result.request ?? request, clock());
+        return {
+          ok: false,
+          message: now.ok ? `Request ${id} was decided by someone else just now.` : now.message,
+        };
+      }
+      return { ok: true, request: result.request };
+    } catch (err) {
+      if (isStoreError(err) && err.code === 'store_busy') {
+        return { ok: false, message: 'Could not record that; try again.' };
+      }
+      throw err;
     }
-    const result = await move(id, transition(request));
-    if (!result.applied || !result.request) {
-      // Someone else decided in between (another click, another replica, expiry).
-      const now = stillPending(result.request ?? request, clock());
-      return {
-        ok: false,
-        message: now.ok ? `Request ${id} was decided by someone else just now.` : now.message,
-      };
-    }
-    return { ok: true, request: result.request };
   }
 
   async function expire(request: PurchaseRequest): Promise<boolean> {
@@ -341,7 +553,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     return result.applied;
   }
 
-  async function buy(request: PurchaseRequest): Promise<RequestOutcome> {
+  async function buy(request: PurchaseRequest, start: string | undefined): Promise<RequestOutcome> {
     const { action } = request;
     if (action.service === 'devicefarm' && action.kind === 'purchase') {
       const tx = await aws.devicefarm.purchase({
@@ -361,13 +573,35 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     const reservation = await aws.mediaconnect.purchase({
       offeringArn: action.offeringArn,
       reservationName: action.reservationName,
-      start: action.start,
+      start: start ?? startText(clock().getTime()),
     });
     return { reservationArn: reservation.arn, source: 'answer' };
   }
 
-  /** Requests this process is buying right now: `execute` runs at most once per request. */
-  const buying = new Set<string>();
+  /**
+   * The MediaConnect start to send, on AWS's clock: the requested one if AWS still takes it (from
+   * the first of its current month up to its now), else a refusal; none requested means now.
+   */
+  function startToSend(
+    action: Extract<RequestAction, { service: 'mediaconnect' }>,
+  ): { ok: true; start: string } | { ok: false; message: string } {
+    const awsNow = clock().getTime() + awsOffset('mediaconnect');
+    const earliest = monthStartMs(awsNow);
+    if (action.start === undefined) {
+      return { ok: true, start: startText(Math.max(earliest, awsNow - START_NOW_MARGIN_MS)) };
+    }
+    const at = Date.parse(action.start);
+    if (Number.isNaN(at) || at < earliest || at > awsNow) {
+      return {
+        ok: false,
+        message: `Nothing was bought: AWS accepts a start from ${startText(earliest)} up to now, and the requested start ${action.start} is no longer in that window. Request again with a new start, or none to start when approved.`,
+      };
+    }
+    return { ok: true, start: action.start };
+  }
+
+  /** Purchases under way in this process: `execute` runs at most once per request. */
+  const buying = new Map<string, Promise<PurchaseRequest>>();
 
   async function execute(request: PurchaseRequest): Promise<PurchaseRequest> {
     // Only the caller whose `pending → executing` write applied may buy, and only once: a stale
@@ -375,8 +609,10 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     const current = await store.getRequest(request.id);
     if (
       current?.state !== 'executing' ||
+      current.callStartedAt !== undefined ||
       current.executionStartedAt?.getTime() !== request.executionStartedAt?.getTime() ||
-      buying.has(request.id)
+      buying.has(request.id) ||
+      stoppingSince !== undefined
     ) {
       log.warn(
         { requestId: request.id, state: current?.state },
@@ -384,15 +620,13 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
       );
       return current ?? request;
     }
-    buying.add(request.id);
-    try {
-      return await buyOnce(current);
-    } finally {
-      buying.delete(request.id);
-    }
+    const run = buyOnce(current).finally(() => buying.delete(request.id));
+    buying.set(request.id, run);
+    return run;
   }
 
   async function buyOnce(request: PurchaseRequest): Promise<PurchaseRequest> {
+    let sent = false;
     try {
       // Re-read the offering: the approver agreed to the quoted price, nothing else.
       let fresh: Quote | undefined;
@@ -427,28 +661,77 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
           'quote_changed',
         );
       }
+      let start: string | undefined;
+      if (request.action.service === 'mediaconnect') {
+        const chosen = startToSend(request.action);
+        if (!chosen.ok) {
+          return finish(
+            request,
+            ['executing'],
+            'failed',
+            { errorCode: 'start_out_of_window', message: chosen.message },
+            'failed',
+          );
+        }
+        start = chosen.start;
+      }
+      // The last write before the call: if it does not apply (the reconciler of another replica
+      // judged this request abandoned), nothing is sent.
+      const stamped = await move(request.id, {
+        from: ['executing'],
+        to: 'executing',
+        expectedVersion: request.version,
+        patch: { callStartedAt: clock() },
+        event: {
+          actor: BOT_ACTOR,
+          type: 'call_started',
+          detail: { service: request.action.service, kind: request.action.kind, start },
+        },
+      });
+      if (!stamped.applied || !stamped.request) {
+        log.warn({ requestId: request.id }, 'not sending: the request changed before the call');
+        return stamped.request ?? request;
+      }
+      const calling = stamped.request;
       let outcome: RequestOutcome;
+      sent = true;
       try {
-        outcome = await buy(request);
+        outcome = await buy(calling, start);
       } catch (err) {
         if (!isAwsError(err)) throw err;
-        return settleAwsFailure(request, err);
+        return settleAwsFailure(calling, err);
       }
-      return finish(request, ['executing'], 'succeeded', outcome, 'succeeded');
+      await durably('aws_answered', calling.id, () =>
+        store.addEvent(calling.id, {
+          actor: BOT_ACTOR,
+          type: 'aws_answered',
+          detail: { ...outcome },
+        }),
+      );
+      return finish(calling, ['executing'], 'succeeded', outcome, 'succeeded');
     } catch (err) {
+      if (!sent) {
+        // Nothing reached AWS; if even this write fails, the reconciler sees no call stamp.
+        log.error({ err, requestId: request.id }, 'unexpected error before buying');
+        return finish(
+          request,
+          ['executing'],
+          'failed',
+          {
+            errorCode: 'internal_error',
+            message:
+              'Nothing was bought: slots-bot hit an internal error before sending the purchase.',
+          },
+          'failed',
+        ).catch(() => request);
+      }
       // A bug, not AWS: AWS may or may not have acted, so treat it as unknown and check.
       log.error({ err, requestId: request.id }, 'unexpected error while executing');
-      const moved = await finish(
-        request,
-        ['executing'],
-        'unknown',
-        {
-          errorCode: 'internal_error',
-          message: 'slots-bot hit an internal error while buying; checking AWS for the result.',
-        },
-        'unknown',
-      );
-      return reconcile(moved);
+      const current = (await store.getRequest(request.id).catch(() => undefined)) ?? request;
+      return markUnknown(current, {
+        errorCode: 'internal_error',
+        message: 'slots-bot hit an internal error while buying; checking AWS for the result.',
+      }).catch(() => current);
     }
   }
 
@@ -471,98 +754,210 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
         detail,
       );
     }
-    const unknown = await finish(
+    return markUnknown(
       request,
-      ['executing'],
-      'unknown',
       {
         errorCode: err.code,
         message: `${err.userMessage} Whether AWS completed the purchase is being checked; it will not be retried.`,
       },
-      'unknown',
       detail,
     );
-    return reconcile(unknown);
   }
 
-  async function lookUp(request: PurchaseRequest): Promise<RequestOutcome | undefined> {
+  /** `executing → unknown`, then an immediate lookup. */
+  async function markUnknown(
+    request: PurchaseRequest,
+    outcome: RequestOutcome,
+    detail: Record<string, unknown> = {},
+  ): Promise<PurchaseRequest> {
+    const unknown = await finish(request, ['executing'], 'unknown', outcome, 'unknown', detail);
+    return unknown.state === 'unknown' ? reconcile(unknown) : unknown;
+  }
+
+  /** The records in AWS that could be this request's, or `undefined` when AWS could not be read. */
+  async function lookUp(
+    request: PurchaseRequest,
+    events: readonly RequestEvent[],
+  ): Promise<{ found: Found; error?: AwsError }> {
     const { action } = request;
-    const since = request.executionStartedAt ?? request.createdAt;
-    if (action.service === 'devicefarm') {
-      const tx = await aws.devicefarm.findTransaction({
-        offeringId: action.offeringId,
-        type: action.kind === 'purchase' ? 'PURCHASE' : 'RENEW',
-        quantity: action.quantity,
-        since,
-      });
-      return tx ? { transactionId: tx.id, source: 'reconciliation' } : undefined;
+    try {
+      if (action.service === 'devicefarm') {
+        // Read first: the answer also tells AWS's clock, which places the window.
+        const status = await aws.devicefarm.getOfferingStatus();
+        const heldNow = status.find((s) => s.offering.id === action.offeringId)?.currentQuantity;
+        const window = callWindow(request, awsOffset('devicefarm'), timings.callMaxMs);
+        const transactions = await aws.devicefarm.findTransactions({
+          offeringId: action.offeringId,
+          type: action.kind === 'purchase' ? 'PURCHASE' : 'RENEW',
+          from: window.from,
+          to: window.to,
+        });
+        const taken = await store.takenAwsIds(
+          transactions.map((t) => t.id),
+          request.id,
+        );
+        return { found: deviceFarmCandidates(transactions, action, window, heldNow, taken) };
+      }
+      const sent = [...events].reverse().find((e) => e.type === 'call_started')?.detail.start;
+      const start = typeof sent === 'string' ? sent : action.start;
+      const reservations = await aws.mediaconnect.listReservations();
+      const named = reservations.filter((r) => r.name === action.reservationName);
+      const taken = await store.takenAwsIds(
+        named.map((r) => r.arn),
+        request.id,
+      );
+      return { found: reservationCandidates(named, action, start, taken) };
+    } catch (err) {
+      if (!isAwsError(err)) throw err;
+      return { found: { matched: [], nearMisses: [] }, error: err };
     }
-    const reservation = await aws.mediaconnect.findReservation({
-      reservationName: action.reservationName,
-      offeringArn: action.offeringArn,
-    });
-    return reservation ? { reservationArn: reservation.arn, source: 'reconciliation' } : undefined;
   }
 
   async function reconcile(request: PurchaseRequest): Promise<PurchaseRequest> {
-    let lastError: AwsError | undefined;
-    let answered = 0;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await new Promise((r) => setTimeout(r, delayMs));
-      try {
-        const found = await lookUp(request);
-        answered += 1;
-        await store.addEvent(request.id, {
-          actor: BOT_ACTOR,
-          type: 'reconciliation_attempt',
-          detail: { attempt, found: found ?? null },
-        });
-        if (found)
-          return finish(request, ['executing', 'unknown'], 'succeeded', found, 'reconciled');
-      } catch (err) {
-        if (!isAwsError(err)) throw err;
-        lastError = err;
-        await store.addEvent(request.id, {
-          actor: BOT_ACTOR,
-          type: 'reconciliation_attempt',
-          detail: { attempt, error: err.code },
-        });
-      }
+    const current = await store.getRequest(request.id);
+    if (!current || (current.state !== 'executing' && current.state !== 'unknown')) {
+      return current ?? request;
     }
-    if (answered >= 2) {
-      // AWS answered several times, over a while, without a record: nothing was bought.
+    if (current.state === 'executing' && current.callStartedAt === undefined) {
+      // The call stamp is written before any call; without it nothing was ever sent.
       return finish(
-        request,
-        ['executing', 'unknown'],
+        current,
+        ['executing'],
         'failed',
         {
-          errorCode: 'not_found_in_aws',
+          errorCode: 'never_sent',
           message:
-            'AWS has no record of this purchase, so nothing was bought. It will not be retried; request again if it is still needed.',
+            'Nothing was bought: slots-bot stopped before sending the purchase to AWS. Request again if it is still needed.',
           source: 'reconciliation',
         },
         'reconciled',
+        {},
+        { expectedVersion: current.version },
       );
     }
-    const loud = {
-      errorCode: lastError?.code ?? 'unreconciled',
-      message:
-        'The outcome could not be confirmed with AWS. Check the AWS console before doing anything else; this request will not be retried.',
-    };
-    const current = await store.getRequest(request.id);
-    if (current?.state === 'executing')
-      return finish(current, ['executing'], 'unknown', loud, 'unreconciled');
-    if (current?.state === 'unknown') {
-      const result = await move(request.id, {
-        from: ['unknown'],
-        to: 'unknown',
-        patch: { outcome: loud },
-        event: { actor: BOT_ACTOR, type: 'unreconciled', detail: loud },
-        outbox: [card(request.id), reply(request.id)],
-      });
-      return result.request ?? current;
+    const events = await store.listEvents(current.id);
+    const history = lookupsOf(events);
+    const { found, error } = await lookUp(current, events);
+    await store.addEvent(current.id, {
+      actor: BOT_ACTOR,
+      type: 'reconciliation_attempt',
+      detail: error
+        ? { attempt: history.length + 1, error: error.code }
+        : {
+            attempt: history.length + 1,
+            candidates: found.matched.length + found.nearMisses.length,
+            matched: found.matched.map((c) => c.id),
+            nearMisses: found.nearMisses,
+          },
+    });
+    const from: RequestState[] = ['executing', 'unknown'];
+    const verdict = error
+      ? ({ kind: 'unreadable', error } as const)
+      : settle(found, history, clock(), timings.settleWindowMs);
+    switch (verdict.kind) {
+      case 'claim': {
+        const { candidate } = verdict;
+        const id =
+          current.action.service === 'devicefarm'
+            ? { transactionId: candidate.id }
+            : { reservationArn: candidate.id };
+        return finish(
+          current,
+          from,
+          'succeeded',
+          { ...id, source: 'reconciliation', matchedBy: candidate.matchedBy },
+          'reconciled',
+        );
+      }
+      case 'nothing_bought':
+        return finish(
+          current,
+          from,
+          'failed',
+          {
+            errorCode: 'not_found_in_aws',
+            message: `AWS has no record of this purchase after ${Math.round(timings.settleWindowMs / 60_000)} minutes of checking, so nothing was bought. It will not be retried; request again if it is still needed.`,
+            source: 'reconciliation',
+          },
+          'reconciled',
+        );
+      case 'ambiguous':
+        return showUnknown(current, {
+          errorCode: 'ambiguous',
+          message:
+            verdict.ids.length === 1
+              ? "AWS lists a record that may be this request's but does not match it exactly (its quantity or start differs), so it was not claimed. Check it in the AWS console before doing anything else; this request will not be retried."
+              : `AWS lists ${verdict.ids.length} records that could each be this request's, so none was claimed. Check them in the AWS console before doing anything else; this request will not be retried.`,
+          candidates: verdict.ids,
+        });
+      case 'keep_checking':
+        return showUnknown(current, {
+          errorCode: current.outcome?.errorCode ?? 'checking',
+          message:
+            current.outcome?.message ??
+            'The outcome is not known yet; slots-bot is checking AWS. It will not be retried.',
+          checkingUntil: verdict.until.toISOString(),
+        });
+      case 'unreadable':
+        return showUnknown(current, {
+          errorCode: verdict.error.code,
+          message: `AWS could not be read to confirm the outcome (${verdict.error.userMessage}). slots-bot keeps checking. Check the AWS console before doing anything else; this request will not be retried.`,
+          ...(current.outcome?.checkingUntil && { checkingUntil: current.outcome.checkingUntil }),
+        });
     }
-    return current ?? request;
+  }
+
+  /** Keeps a request `unknown` and updates its card only when what it says has changed. */
+  async function showUnknown(
+    current: PurchaseRequest,
+    outcome: RequestOutcome,
+  ): Promise<PurchaseRequest> {
+    const before = current.outcome;
+    const same =
+      current.state === 'unknown' &&
+      before?.errorCode === outcome.errorCode &&
+      before?.message === outcome.message &&
+      before?.checkingUntil === outcome.checkingUntil &&
+      (before?.candidates ?? []).join() === (outcome.candidates ?? []).join();
+    if (same) return current;
+    return finish(
+      current,
+      [current.state],
+      'unknown',
+      outcome,
+      current.state === 'executing' ? 'unknown' : 'unreconciled',
+      {},
+      { expectedVersion: current.version, threadReply: current.state === 'executing' },
+    );
+  }
+
+  /** Whether `request` needs a lookup now, and is not this process's own purchase under way. */
+  async function dueForLookup(request: PurchaseRequest, now: number): Promise<boolean> {
+    if (buying.has(request.id)) return false;
+    if (request.state === 'executing') {
+      const limit = request.callStartedAt
+        ? request.callStartedAt.getTime() + timings.postCallLimitMs
+        : (request.executionStartedAt ?? request.createdAt).getTime() + timings.preCallLimitMs;
+      return now >= limit;
+    }
+    const history = lookupsOf(await store.listEvents(request.id));
+    const since = request.finishedAt ?? request.callStartedAt ?? request.createdAt;
+    return now >= nextLookupAt(history, since).getTime();
+  }
+
+  async function reconcileDue(): Promise<number> {
+    const open = await store.listRequests({ states: ['executing', 'unknown'], limit: 200 });
+    let count = 0;
+    for (const request of open) {
+      try {
+        if (!(await dueForLookup(request, clock().getTime()))) continue;
+        await reconcile(request);
+        count += 1;
+      } catch (err) {
+        log.error({ err, requestId: request.id }, 'reconciliation pass failed for a request');
+      }
+    }
+    return count;
   }
 
   return {
@@ -607,8 +1002,13 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     async mayReject(actor, id) {
       const request = await store.getRequest(id);
       if (!request) return { ok: false, message: `There is no request ${id}.` };
-      const verdict = mayReject(request, actor, await deps.directory.isApprover(actor), clock());
-      return verdict.ok ? { ok: true, request } : { ok: false, message: verdict.message };
+      try {
+        const verdict = mayReject(request, actor, await deps.directory.isApprover(actor), clock());
+        return verdict.ok ? { ok: true, request } : { ok: false, message: verdict.message };
+      } catch (err) {
+        if (!isDirectoryUnavailable(err)) throw err;
+        return { ok: false, message: DIRECTORY_UNAVAILABLE };
+      }
     },
     cancel: (actor, id) =>
       decide(
@@ -622,25 +1022,43 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
           outbox: [card(id), reply(id)],
         }),
       ),
+    async cardUndeliverable(requestId, reason) {
+      const now = clock();
+      // No card or thread message: there is no card. The requester's queued confirmation is
+      // rendered from this state and tells them why.
+      const result = await move(requestId, {
+        from: ['pending'],
+        to: 'cancelled',
+        patch: {
+          decidedBy: BOT_ACTOR,
+          decidedAt: now,
+          finishedAt: now,
+          decisionNote: reason.slice(0, 1000),
+        },
+        event: { actor: BOT_ACTOR, type: 'card_undeliverable', detail: { reason } },
+      });
+      if (result.applied) log.error({ requestId, reason }, 'request card could not be posted');
+    },
     execute,
     reconcile,
+    reconcileDue,
     async expireDue() {
       let count = 0;
       for (const request of await store.listExpired(clock())) if (await expire(request)) count += 1;
       return count;
     },
-    async recover() {
-      const open = await store.listRequests({ states: ['executing', 'unknown'], limit: 200 });
-      const now = clock().getTime();
-      let count = 0;
-      for (const request of open) {
-        const started = (request.executionStartedAt ?? request.createdAt).getTime();
-        // Another replica may be buying this very request right now; only stale ones are orphans.
-        if (request.state === 'executing' && now - started < staleMs) continue;
-        await reconcile(request);
-        count += 1;
-      }
-      return count;
+    async drain() {
+      stoppingSince ??= Date.now();
+      const limit = timings.preCallLimitMs + timings.callMaxMs;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), limit);
+      });
+      const done = Promise.allSettled([...buying.values()]).then(() => true);
+      const drained = await Promise.race([done, timeout]);
+      clearTimeout(timer);
+      if (!drained) log.error({ inFlight: buying.size }, 'stopped with a purchase still under way');
+      return drained;
     },
     get: (id) => store.getRequest(id),
     pending: () => store.listRequests({ states: ['pending', 'executing', 'unknown'], limit: 50 }),

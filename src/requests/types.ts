@@ -20,6 +20,9 @@ export type RequestState =
   | 'cancelled'
   | 'expired';
 
+/** The actor of the bot's own steps (expiry, reconciliation) in the audit trail. */
+export const BOT_ACTOR = 'slots-bot';
+
 export const OPEN_STATES: readonly RequestState[] = ['pending', 'executing', 'unknown'];
 export const FINAL_STATES: readonly RequestState[] = [
   'succeeded',
@@ -44,15 +47,33 @@ export type RequestAction =
       readonly offeringId: string;
       /** 0 lets the slots lapse at the next period. */
       readonly quantity: number;
+      /**
+       * What the account held when the request was made (read from AWS at that moment, e.g. on a
+       * notice's button), so the card can show the change; absent when it was not read.
+       */
+      readonly seen?: RenewalSeen;
     }
   | {
       readonly service: 'mediaconnect';
       readonly kind: 'purchase';
       readonly offeringArn: string;
       readonly reservationName: string;
-      /** `YYYY-MM-DDTHH:mm:SSZ`. */
-      readonly start: string;
+      /**
+       * `YYYY-MM-DDTHH:mm:SSZ`. Absent: the term starts when the request is approved (taken on
+       * AWS's clock at that moment), so an approval after the month turns still buys.
+       */
+      readonly start?: string;
     };
+
+/** Device Farm slots of one offering as AWS reported them at a moment. */
+export interface RenewalSeen {
+  /** Slots held now. */
+  readonly current: number;
+  /** Slots that renew at the start of the next period. */
+  readonly nextPeriod: number;
+  /** ISO instant of the read. */
+  readonly at: string;
+}
 
 /**
  * The price as quoted when the request was made. Before buying, the offering is read again; a
@@ -84,6 +105,21 @@ export interface RequestOutcome {
   readonly message?: string;
   /** How the outcome was learned: from the answer, or by reconciliation against AWS. */
   readonly source?: 'answer' | 'reconciliation';
+  /**
+   * Reconciliation: how the AWS record matched. A Device Farm PURCHASE may record the quantity
+   * bought or the total held after it; either is accepted and which one is kept here.
+   */
+  readonly matchedBy?: 'quantity_requested' | 'total_after' | 'renewal_quantity' | 'reservation';
+  /**
+   * `unknown` only: AWS records (transaction ids or reservation ARNs) that could each be this
+   * request's. More than one cannot be told apart, so none is claimed; the card lists them.
+   */
+  readonly candidates?: readonly string[];
+  /**
+   * `unknown` only: the bot is still checking AWS. "Nothing was bought" is decided no earlier
+   * than this ISO instant, and only if AWS kept answering with no candidate at all.
+   */
+  readonly checkingUntil?: string;
 }
 
 export interface PurchaseRequest {
@@ -103,6 +139,11 @@ export interface PurchaseRequest {
   readonly decisionNote?: string;
   /** Set by the `pending` → `executing` write; reconciliation looks for AWS records after it. */
   readonly executionStartedAt?: Date;
+  /**
+   * Set by a conditional write just before the purchase/renew call is sent. Absent on an
+   * `executing` request: the call was never sent, so nothing can have been bought.
+   */
+  readonly callStartedAt?: Date;
   readonly finishedAt?: Date;
   readonly outcome?: RequestOutcome;
   /** Where the request card was posted, once the outbox has posted it. */
@@ -120,4 +161,13 @@ export interface RequestEvent {
   readonly actor: string;
   readonly type: string;
   readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What "one open request at a time" is about: a service, an action kind and an offering. Two
+ * requests with the same key cannot both be `pending`, `executing` or `unknown`.
+ */
+export function openKey(action: RequestAction): string {
+  const offering = action.service === 'devicefarm' ? action.offeringId : action.offeringArn;
+  return `${action.service}:${action.kind}:${offering}`;
 }

@@ -30,7 +30,9 @@ function usage(url: string, withConsole: boolean): string {
     ...(withConsole
       ? [
           'Console: type help for the commands that roll the Device Farm period, renew slots,',
-          'end reservations and make AWS fail (heal undoes it).',
+          'end reservations and make AWS fail (heal undoes it), and for the switches that change',
+          "how AWS behaves (what a purchase records, AWS's clock, listing lag, PROCESSING",
+          'reservations, refused reads, ARNs without an account).',
         ]
       : []),
     'Ctrl-C stops it.',

@@ -4,15 +4,19 @@ import {
   DeviceFarmClient,
   GetOfferingStatusCommand,
   ListOfferingTransactionsCommand,
+  NotEligibleException,
+  PurchaseOfferingCommand,
 } from '@aws-sdk/client-device-farm';
 import {
+  ListOfferingsCommand,
   ListReservationsCommand,
   MediaConnectClient,
+  PurchaseOfferingCommand as PurchaseBandwidthCommand,
   ServiceUnavailableException,
 } from '@aws-sdk/client-mediaconnect';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runSimCommand } from './console.js';
-import { SEED_IDS, type Simulator, startSimulator } from './index.js';
+import { DEFAULT_BEHAVIOUR, SEED_IDS, type Simulator, startSimulator } from './index.js';
 
 const NOW = new Date('2025-03-15T12:00:00Z');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -58,7 +62,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Error & { $metada
 describe('help and parsing', () => {
   it('lists every command', () => {
     const help = run('help');
-    for (const command of ['help', 'status', 'period', 'renew', 'end', 'fail', 'heal']) {
+    const commands = ['help', 'status', 'period', 'renew', 'end', 'fail', 'heal'];
+    const switches = ['quantity', 'clock', 'lag', 'processing', 'activate', 'ineligible', 'arn'];
+    for (const command of [...commands, ...switches]) {
       expect(help).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
     }
   });
@@ -81,6 +87,13 @@ describe('help and parsing', () => {
     ['end live-events', /^Usage: end <reservation-name> <days>/],
     ['fail', /^Usage: fail <devicefarm\|mediaconnect\|all> \(got 0 arguments\)/],
     ['heal now', /^Usage: heal/],
+    ['quantity', /^Usage: quantity <bought\|total> \(got 0 arguments\)/],
+    ['clock +5 min', /^Usage: clock <minutes> \(got 2 arguments\)/],
+    ['lag', /^Usage: lag <seconds>/],
+    ['processing', /^Usage: processing <on\|off>/],
+    ['activate all', /^Usage: activate/],
+    ['ineligible', /^Usage: ineligible <on\|off>/],
+    ['arn', /^Usage: arn <account\|noaccount>/],
   ])('wrong argument count: %s', (line, expected) => {
     const answer = run(line);
     expect(answer).toMatch(expected);
@@ -98,13 +111,17 @@ describe('status', () => {
       'Device Farm d904f405 iOS Unmetered Device Slot: current 1, next 1',
       'MediaConnect live-events: ACTIVE, ends 2025-04-04T12:00:00Z',
       'MediaConnect pilot-bandwidth: EXPIRED, ends 2024-04-04T12:00:00Z',
+      'Switches: quantity bought, clock +0, lag 0, processing off, ineligible off, arn account',
     ]);
   });
 
   it('says so when nothing is held', () => {
     sim.state.deviceFarm.slots = {};
     sim.state.mediaConnect.reservations = [];
-    expect(run('status')).toBe('Device Farm: no slots held\nMediaConnect: no reservations');
+    expect(run('status').split('\n').slice(0, 2)).toEqual([
+      'Device Farm: no slots held',
+      'MediaConnect: no reservations',
+    ]);
   });
 });
 
@@ -278,6 +295,140 @@ describe('fail and heal', () => {
     expect(run('fail s3')).toBe(
       'fail: unknown service "s3" (devicefarm, mediaconnect or all); type help for the list.',
     );
+  });
+});
+
+describe('switches', () => {
+  const buySlots = () =>
+    df.send(new PurchaseOfferingCommand({ offeringId: SEED_IDS.androidRemote, quantity: 3 }));
+  const buyBandwidth = () =>
+    mc.send(
+      new PurchaseBandwidthCommand({
+        OfferingArn: sim.state.mediaConnect.offerings[0]!.offeringArn,
+        ReservationName: 'q2-bandwidth',
+        Start: '2025-03-15T12:00:00Z',
+      }),
+    );
+  const freeMediaConnectAccount = () => {
+    sim.state.mediaConnect.reservations = sim.state.mediaConnect.reservations.filter(
+      (r) => r.reservationArn !== SEED_IDS.activeReservation,
+    );
+  };
+  const switchesLine = () => run('status').split('\n').at(-1);
+
+  it('quantity total makes a PURCHASE record the total held after it', async () => {
+    expect(run('quantity TOTAL')).toMatch(/record the total held/);
+    expect(sim.behaviour.purchaseQuantity).toBe('total');
+    const { offeringTransaction } = await buySlots();
+    expect(offeringTransaction?.offeringStatus?.quantity).toBe(5);
+    expect(run('quantity bought')).toMatch(/record the quantity bought/);
+    expect((await buySlots()).offeringTransaction?.offeringStatus?.quantity).toBe(3);
+  });
+
+  it('clock moves the Date header and what AWS stamps, console changes included', async () => {
+    expect(run('clock +5')).toBe(
+      "AWS's clock is now 5 min ahead of the host's (Date header, createdOn, start windows).",
+    );
+    const aws = new Date(NOW.getTime() + 5 * 60_000);
+    expect(sim.behaviour.clockOffsetMs).toBe(300_000);
+    const res = await fetch(`${sim.url}/v1/reservations`);
+    expect(res.headers.get('date')).toBe(aws.toUTCString());
+    const { offeringTransaction } = await buySlots();
+    expect(offeringTransaction?.createdOn).toEqual(aws);
+    run('renew b7e2 4');
+    expect(sim.state.deviceFarm.transactions.at(-1)?.createdOn).toEqual(aws);
+    expect(run('end live-events 1')).toBe(
+      'MediaConnect live-events: ACTIVE, ends 2025-03-16T12:05:00Z.',
+    );
+
+    expect(run('clock -2.5')).toMatch(/2\.5 min behind the host's/);
+    expect(sim.behaviour.clockOffsetMs).toBe(-150_000);
+    expect(run('clock 0')).toBe("AWS's clock agrees with the host's again.");
+    expect(sim.behaviour.clockOffsetMs).toBe(0);
+  });
+
+  it('lag hides new purchases from the listings until lowered', async () => {
+    expect(run('lag 90')).toBe(
+      'New transactions and reservations show in the listings 90 s after they are made.',
+    );
+    expect(sim.behaviour.listingDelayMs).toBe(90_000);
+    const { offeringTransaction } = await buySlots();
+    const listed = async () =>
+      ((await df.send(new ListOfferingTransactionsCommand({}))).offeringTransactions ?? []).map(
+        (t) => t.transactionId,
+      );
+    expect(await listed()).not.toContain(offeringTransaction?.transactionId);
+    expect(run('lag 0')).toMatch(/at once/);
+    expect(await listed()).toContain(offeringTransaction?.transactionId);
+  });
+
+  it('processing on, then activate', async () => {
+    freeMediaConnectAccount();
+    expect(run('processing on')).toMatch(/start PROCESSING; type activate/);
+    expect((await buyBandwidth()).Reservation?.ReservationState).toBe('PROCESSING');
+    expect(run('activate')).toBe('Now ACTIVE: q2-bandwidth.');
+    const { Reservations } = await mc.send(new ListReservationsCommand({}));
+    expect(Reservations?.find((r) => r.ReservationName === 'q2-bandwidth')).toMatchObject({
+      ReservationState: 'ACTIVE',
+    });
+    expect(run('activate')).toBe('No MediaConnect reservation is PROCESSING.');
+    expect(run('processing off')).toMatch(/start ACTIVE/);
+    expect(sim.behaviour.newReservationState).toBe('ACTIVE');
+  });
+
+  it('ineligible on makes the Device Farm reads answer NotEligibleException', async () => {
+    expect(run('ineligible on')).toBe(
+      'Device Farm ListOfferings, ListOfferingPromotions, GetOfferingStatus, ListOfferingTransactions answer NotEligibleException.',
+    );
+    expect(await rejectionOf(df.send(new GetOfferingStatusCommand({})))).toBeInstanceOf(
+      NotEligibleException,
+    );
+    expect(run('ineligible off')).toBe('Device Farm reads answer normally.');
+    await df.send(new GetOfferingStatusCommand({}));
+  });
+
+  it('arn noaccount drops the account field from the offering ARNs, arn account restores it', async () => {
+    expect(run('arn noaccount')).toBe(
+      'MediaConnect offering ARNs now have no account field, e.g. arn:aws:mediaconnect:us-west-2::offering:36KTUMS5RR10.',
+    );
+    const listed = await mc.send(new ListOfferingsCommand({}));
+    expect(listed.Offerings?.[0]?.OfferingArn).toBe(
+      'arn:aws:mediaconnect:us-west-2::offering:36KTUMS5RR10',
+    );
+    expect(run('arn account')).toBe(
+      `MediaConnect offering ARNs now carry the account, e.g. ${SEED_IDS.offering10}.`,
+    );
+    expect(sim.state.mediaConnect.offerings[0]?.offeringArn).toBe(SEED_IDS.offering10);
+  });
+
+  it('status shows every switch as the command that sets it', () => {
+    for (const line of ['quantity total', 'clock -5', 'lag 90', 'processing on', 'ineligible on']) {
+      run(line);
+    }
+    run('arn noaccount');
+    expect(switchesLine()).toBe(
+      'Switches: quantity total, clock -5, lag 90, processing on, ineligible on, arn noaccount',
+    );
+    sim.reset();
+    expect(sim.behaviour).toEqual(DEFAULT_BEHAVIOUR);
+  });
+
+  it.each([
+    ['quantity after', /quantity takes bought or total, got "after"/],
+    ['clock soon', /minutes must be a number, got "soon"/],
+    ['clock 1e99', /minutes must be a number/],
+    ['clock 99999999999', /clockOffsetMs/],
+    ['lag -1', /seconds must be 0 or more/],
+    ['lag later', /seconds must be a number/],
+    ['processing maybe', /processing takes on or off/],
+    ['ineligible yes', /ineligible takes on or off/],
+    ['arn none', /arn takes account or noaccount/],
+  ])('%s is refused without a change', (line, expected) => {
+    const answer = run(line);
+    expect(answer).toMatch(expected);
+    expect(answer).toMatch(/type help/);
+    expect(answer).not.toContain('\n');
+    expect(sim.behaviour).toEqual(DEFAULT_BEHAVIOUR);
   });
 });
 

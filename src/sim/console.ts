@@ -5,10 +5,12 @@
  * against `npm run sim` can make every notice happen by hand. `runSimCommand` changes the
  * simulator but does no I/O; `cli.ts` feeds it stdin.
  */
+import { awsTime } from './behaviour.js';
 import { addDays, formatSeconds } from './clock.js';
-import { runDeviceFarm } from './device-farm.js';
+import { DEVICE_FARM_READS, runDeviceFarm } from './device-farm.js';
 import type { Simulator } from './index.js';
-import type { DfTransaction, SimFault, SimService } from './types.js';
+import { LISTED_AT_ONCE } from './listing.js';
+import type { DfTransaction, SimBehaviour, SimFault, SimService } from './types.js';
 import { SimError } from './wire.js';
 
 /** The read operations slots-bot's watcher polls, per service. */
@@ -46,6 +48,18 @@ const HELP = [
   '  fail <devicefarm|mediaconnect|all>',
   '                               the reads slots-bot polls fail until `heal`',
   '  heal                         disarm every fault',
+  'Switches (status shows them; each lasts until changed):',
+  '  quantity <bought|total>      a Device Farm PURCHASE records the quantity bought, or the',
+  '                               total held for the offering right after it',
+  "  clock <minutes>              AWS's clock this far ahead of the host (-5 behind, 0 agrees):",
+  '                               the Date header and every timestamp AWS makes',
+  '  lag <seconds>                new transactions and reservations show in the listings only',
+  '                               this long after they were made (0: at once)',
+  '  processing <on|off>          new MediaConnect reservations start PROCESSING, not ACTIVE',
+  '  activate                     every PROCESSING reservation becomes ACTIVE',
+  '  ineligible <on|off>          the Device Farm reads answer NotEligibleException',
+  '  arn <account|noaccount>      MediaConnect offering ARNs with or without the account field',
+  'Changes typed here (renew, end, period) show in the listings at once.',
 ].join('\n');
 
 type Command = (sim: Simulator, args: string[], now: Date) => string;
@@ -61,6 +75,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     sim.clearFaults();
     return 'Every fault disarmed: AWS answers normally again.';
   },
+  quantity,
+  clock,
+  lag,
+  processing,
+  activate,
+  ineligible,
+  arn,
 };
 
 /** Arguments each command takes, for the "bad arguments" line. */
@@ -72,6 +93,13 @@ const USAGE: Readonly<Record<string, string>> = {
   end: 'end <reservation-name> <days>',
   fail: 'fail <devicefarm|mediaconnect|all>',
   heal: 'heal',
+  quantity: 'quantity <bought|total>',
+  clock: 'clock <minutes>',
+  lag: 'lag <seconds>',
+  processing: 'processing <on|off>',
+  activate: 'activate',
+  ineligible: 'ineligible <on|off>',
+  arn: 'arn <account|noaccount>',
 };
 
 const ARITY: Readonly<Record<string, number>> = {
@@ -82,6 +110,13 @@ const ARITY: Readonly<Record<string, number>> = {
   end: 2,
   fail: 1,
   heal: 0,
+  quantity: 1,
+  clock: 1,
+  lag: 1,
+  processing: 1,
+  activate: 0,
+  ineligible: 1,
+  arn: 1,
 };
 
 /** A command's failure, said in one line. */
@@ -124,7 +159,20 @@ function status(sim: Simulator): string {
   for (const r of mediaConnect.reservations) {
     lines.push(`MediaConnect ${r.reservationName}: ${r.reservationState}, ends ${r.end}`);
   }
+  lines.push(`Switches: ${switches(sim.behaviour)}`);
   return lines.join('\n');
+}
+
+/** The switches as the commands that set them, so a line of status can be typed back. */
+export function switches(b: Readonly<SimBehaviour>): string {
+  return [
+    `quantity ${b.purchaseQuantity}`,
+    `clock ${signed(b.clockOffsetMs / 60_000)}`,
+    `lag ${b.listingDelayMs / 1000}`,
+    `processing ${onOff(b.newReservationState === 'PROCESSING')}`,
+    `ineligible ${onOff(b.readsNotEligible)}`,
+    `arn ${b.arnWithoutAccount ? 'noaccount' : 'account'}`,
+  ].join(', ');
 }
 
 function period(sim: Simulator): string {
@@ -155,7 +203,13 @@ function renew(sim: Simulator, [prefix, quantityText]: string[], now: Date): str
     result = runDeviceFarm(
       'RenewOffering',
       { offeringId: offering.id, quantity },
-      { state: sim.state.deviceFarm, now, pageSize: 1 },
+      {
+        state: sim.state.deviceFarm,
+        now: awsTime(now, sim.behaviour),
+        pageSize: 1,
+        behaviour: sim.behaviour,
+        listing: LISTED_AT_ONCE,
+      },
     );
   } catch (error) {
     if (error instanceof SimError) throw new ConsoleError(`${error.code}: ${error.message}`);
@@ -178,7 +232,7 @@ function end(sim: Simulator, [name, daysText]: string[], now: Date): string {
     const known = reservations.map((r) => r.reservationName).join(', ') || 'none';
     throw new ConsoleError(`no MediaConnect reservation named "${name}" (known: ${known})`);
   }
-  reservation.end = formatSeconds(addDays(now, days));
+  reservation.end = formatSeconds(addDays(awsTime(now, sim.behaviour), days));
   reservation.reservationState = days <= 0 ? 'EXPIRED' : 'ACTIVE';
   return `MediaConnect ${reservation.reservationName}: ${reservation.reservationState}, ends ${reservation.end}.`;
 }
@@ -198,6 +252,66 @@ function fail(sim: Simulator, [target]: string[]): string {
   return `Failing until heal: ${armed.join('; ')}.`;
 }
 
+function quantity(sim: Simulator, [choice]: string[]): string {
+  const purchaseQuantity = oneOf(choice!, ['bought', 'total'] as const, 'quantity');
+  sim.setBehaviour({ purchaseQuantity });
+  return purchaseQuantity === 'total'
+    ? 'Device Farm PURCHASE transactions now record the total held for the offering after the purchase.'
+    : 'Device Farm PURCHASE transactions now record the quantity bought.';
+}
+
+function clock(sim: Simulator, [minutesText]: string[]): string {
+  const minutes = numberArg(minutesText!, 'minutes');
+  sim.setBehaviour({ clockOffsetMs: Math.round(minutes * 60_000) });
+  if (minutes === 0) return "AWS's clock agrees with the host's again.";
+  const how = minutes > 0 ? 'ahead of' : 'behind';
+  return `AWS's clock is now ${Math.abs(minutes)} min ${how} the host's (Date header, createdOn, start windows).`;
+}
+
+function lag(sim: Simulator, [secondsText]: string[]): string {
+  const seconds = numberArg(secondsText!, 'seconds');
+  if (seconds < 0) throw new ConsoleError(`seconds must be 0 or more, got ${seconds}`);
+  sim.setBehaviour({ listingDelayMs: Math.round(seconds * 1000) });
+  return seconds === 0
+    ? 'New transactions and reservations show in the listings at once.'
+    : `New transactions and reservations show in the listings ${seconds} s after they are made.`;
+}
+
+function processing(sim: Simulator, [choice]: string[]): string {
+  const on = onOffArg(choice!, 'processing');
+  sim.setBehaviour({ newReservationState: on ? 'PROCESSING' : 'ACTIVE' });
+  return on
+    ? 'New MediaConnect reservations start PROCESSING; type activate to make them ACTIVE.'
+    : 'New MediaConnect reservations start ACTIVE.';
+}
+
+function activate(sim: Simulator): string {
+  const waiting = sim.state.mediaConnect.reservations.filter(
+    (r) => r.reservationState === 'PROCESSING',
+  );
+  sim.activateReservations();
+  if (waiting.length === 0) return 'No MediaConnect reservation is PROCESSING.';
+  return `Now ACTIVE: ${waiting.map((r) => r.reservationName).join(', ')}.`;
+}
+
+function ineligible(sim: Simulator, [choice]: string[]): string {
+  const readsNotEligible = onOffArg(choice!, 'ineligible');
+  sim.setBehaviour({ readsNotEligible });
+  return readsNotEligible
+    ? `Device Farm ${DEVICE_FARM_READS.join(', ')} answer NotEligibleException.`
+    : 'Device Farm reads answer normally.';
+}
+
+function arn(sim: Simulator, [choice]: string[]): string {
+  const form = oneOf(choice!, ['account', 'noaccount'] as const, 'arn');
+  sim.setBehaviour({ arnWithoutAccount: form === 'noaccount' });
+  const example = sim.state.mediaConnect.offerings[0]?.offeringArn;
+  const eg = example ? `, e.g. ${example}` : '';
+  return form === 'noaccount'
+    ? `MediaConnect offering ARNs now have no account field${eg}.`
+    : `MediaConnect offering ARNs now carry the account${eg}.`;
+}
+
 function servicesOf(target: string): SimService[] {
   switch (target.toLowerCase()) {
     case 'devicefarm':
@@ -211,6 +325,32 @@ function servicesOf(target: string): SimService[] {
     default:
       throw new ConsoleError(`unknown service "${target}" (devicefarm, mediaconnect or all)`);
   }
+}
+
+function oneOf<T extends string>(text: string, choices: readonly T[], what: string): T {
+  const wanted = text.toLowerCase();
+  const found = choices.find((c) => c === wanted);
+  if (!found) throw new ConsoleError(`${what} takes ${choices.join(' or ')}, got "${text}"`);
+  return found;
+}
+
+function onOffArg(text: string, what: string): boolean {
+  return oneOf(text, ['on', 'off'] as const, what) === 'on';
+}
+
+function numberArg(text: string, what: string): number {
+  if (!/^[+-]?\d+(\.\d+)?$/.test(text)) {
+    throw new ConsoleError(`${what} must be a number, got "${text}"`);
+  }
+  return Number(text);
+}
+
+function signed(n: number): string {
+  return n >= 0 ? `+${n}` : String(n);
+}
+
+function onOff(on: boolean): string {
+  return on ? 'on' : 'off';
 }
 
 function integerArg(text: string, what: string): number {

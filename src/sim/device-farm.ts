@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { nextPeriodStart, remainingFractionOfMonth } from './clock.js';
+import type { ListingDelay } from './listing.js';
 import { paginate } from './paging.js';
 import type {
   DeviceFarmState,
@@ -12,6 +13,7 @@ import type {
   DfOfferingStatus,
   DfSlots,
   DfTransaction,
+  SimBehaviour,
 } from './types.js';
 import { type ParsedRequest, parseJsonObject, SimError } from './wire.js';
 
@@ -21,11 +23,23 @@ export const DEVICE_FARM_TARGET_PREFIX = 'DeviceFarm_20150623.';
 /** What a handler sees besides its input. */
 export interface DeviceFarmContext {
   state: DeviceFarmState;
+  /** AWS's clock: what the service stamps on transactions and bills by. */
   now: Date;
   pageSize: number;
+  behaviour: Readonly<SimBehaviour>;
+  /** Which transactions ListOfferingTransactions may show yet; purchases register there. */
+  listing: ListingDelay;
 }
 
 type Handler = (input: Record<string, unknown>, ctx: DeviceFarmContext) => unknown;
+
+/** The operations `readsNotEligible` refuses: every one that only reads. */
+export const DEVICE_FARM_READS: readonly string[] = [
+  'ListOfferings',
+  'ListOfferingPromotions',
+  'GetOfferingStatus',
+  'ListOfferingTransactions',
+];
 
 const HANDLERS: Record<string, Handler> = {
   ListOfferings: listOfferings,
@@ -67,6 +81,14 @@ export function runDeviceFarm(
 ): unknown {
   const handler = HANDLERS[operation];
   if (!handler) throw new SimError('UnknownOperationException', 400, `Unknown operation`);
+  // An account-wide refusal, so it comes before any look at the input.
+  if (ctx.behaviour.readsNotEligible && DEVICE_FARM_READS.includes(operation)) {
+    throw new SimError(
+      'NotEligibleException',
+      400,
+      'The account is not eligible to read Device Farm offerings',
+    );
+  }
   return handler(input, ctx);
 }
 
@@ -107,6 +129,7 @@ function listOfferingPromotions(input: Record<string, unknown>, ctx: DeviceFarmC
 
 function listOfferingTransactions(input: Record<string, unknown>, ctx: DeviceFarmContext) {
   const newestFirst = ctx.state.transactions
+    .filter((t) => ctx.listing.listed(t.transactionId))
     .map((t, index) => ({ t, index }))
     .sort((a, b) => b.t.createdOn.getTime() - a.t.createdOn.getTime() || b.index - a.index)
     .map(({ t }) => t);
@@ -168,8 +191,11 @@ function purchaseOffering(input: Record<string, unknown>, ctx: DeviceFarmContext
     amount: promotion ? 0 : cents(charge.amount * quantity * remainingFractionOfMonth(now)),
   };
   if (promotion) promotion.used = true;
-  const tx = transaction(offering, 'PURCHASE', quantity, now, now, cost, promotion?.id);
+  // AWS does not document which of the two a PURCHASE records; the switch plays either.
+  const recorded = ctx.behaviour.purchaseQuantity === 'total' ? slots.current : quantity;
+  const tx = transaction(offering, 'PURCHASE', recorded, now, now, cost, promotion?.id);
   state.transactions.push(tx);
+  ctx.listing.made(tx.transactionId);
   return { offeringTransaction: tx };
 }
 
@@ -186,6 +212,7 @@ function renewOffering(input: Record<string, unknown>, ctx: DeviceFarmContext) {
   const cost = { currencyCode: charge.currencyCode, amount: cents(charge.amount * quantity) };
   const tx = transaction(offering, 'RENEW', quantity, nextPeriodStart(now), now, cost);
   state.transactions.push(tx);
+  ctx.listing.made(tx.transactionId);
   return { offeringTransaction: tx };
 }
 

@@ -3,14 +3,22 @@
  * reservations) that the real SDK v3 clients talk to over HTTP, with seeded state, recorded
  * calls and injectable faults. See `/work/shared/aws/README.md` for the wire rules it follows.
  */
+import { awsTime, DEFAULT_BEHAVIOUR, patchBehaviour } from './behaviour.js';
 import { advanceDeviceFarmPeriod } from './device-farm.js';
 import { createFaultRegistry } from './faults.js';
+import { createListingDelay } from './listing.js';
+import { activateReservations, setOfferingArnForm } from './media-connect.js';
 import { defaultSeed } from './seed.js';
 import { listenSimServer } from './server.js';
-import type { SimCall, SimFault, SimSeed, SimService, SimState } from './types.js';
+import type { SimBehaviour, SimCall, SimFault, SimSeed, SimService, SimState } from './types.js';
 
+export { DEFAULT_BEHAVIOUR, SimBehaviourError } from './behaviour.js';
 export { formatSeconds, nextPeriodStart, periodStart } from './clock.js';
-export { MEDIA_CONNECT_ARN_PREFIX } from './media-connect.js';
+export {
+  MEDIA_CONNECT_ARN_PREFIX,
+  offeringArnForm,
+  offeringArnWithoutAccount,
+} from './media-connect.js';
 export { DEVICE_FARM_MONTHLY_PRICE, defaultSeed, largeSeed, SEED_IDS } from './seed.js';
 export type * from './types.js';
 
@@ -22,6 +30,16 @@ export interface Simulator {
   readonly state: SimState;
   /** Every call in the order it arrived. */
   readonly calls: SimCall[];
+  /** The behaviour switches in force (a frozen copy; change them with `setBehaviour`). */
+  readonly behaviour: Readonly<SimBehaviour>;
+  /**
+   * Changes some switches and keeps the rest. Throws `SimBehaviourError` for an unknown switch
+   * or a bad value. Turning `arnWithoutAccount` on or off rewrites every offering ARN in the
+   * state (offerings and reservations) to the new form.
+   */
+  setBehaviour(patch: Partial<SimBehaviour>): void;
+  /** Every PROCESSING MediaConnect reservation becomes ACTIVE. */
+  activateReservations(): void;
   /** Calls of one operation, optionally of one service (both have `ListOfferings`). */
   callsTo(operation: string, service?: SimService): SimCall[];
   /** Arms a fault for the next calls of one operation, replacing any fault armed there. */
@@ -32,7 +50,10 @@ export interface Simulator {
   setGlobalDelay(ms: number): void;
   /** Rolls the Device Farm period: next-period slots become current, SYSTEM transactions. */
   advancePeriod(): void;
-  /** Back to `seed` (or the starting seed); clears calls, faults and the global delay. */
+  /**
+   * Back to `seed` (or the starting seed); clears calls, faults and the global delay, and puts
+   * the behaviour back to the starting one (the defaults unless `behaviour` was given).
+   */
   reset(seed?: SimSeed): void;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
@@ -44,25 +65,46 @@ export interface SimulatorOptions {
   port?: number;
   /** Interface to bind; default `127.0.0.1`. */
   host?: string;
-  /** Starting state; default `defaultSeed(now())`. Copied, never mutated. */
+  /** Starting state; default `defaultSeed` at AWS's now. Copied, never mutated. */
   seed?: SimSeed;
   /** Items per page of every list when the caller sets no `maxResults`; default 3. */
   pageSize?: number;
-  /** The wall clock for periods, prices, start windows and recorded calls. */
+  /**
+   * The host's clock: recorded calls and the listing delay use it; AWS's clock (periods,
+   * prices, start windows, timestamps, the `Date` header) is it plus `clockOffsetMs`.
+   */
   now?: () => Date;
+  /** Starting switches over `DEFAULT_BEHAVIOUR`; `reset` comes back to them. */
+  behaviour?: Partial<SimBehaviour>;
 }
 
 /** Starts a simulator serving both services on one port. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const now = opts.now ?? (() => new Date());
-  const startingSeed = structuredClone(opts.seed ?? defaultSeed(now()));
+  const startingBehaviour = Object.freeze(patchBehaviour(DEFAULT_BEHAVIOUR, opts.behaviour ?? {}));
+  let behaviour = startingBehaviour;
+  const startingSeed = structuredClone(opts.seed ?? defaultSeed(awsTime(now(), behaviour)));
   const state = structuredClone(startingSeed);
   const calls: SimCall[] = [];
   const faults = createFaultRegistry();
   let globalDelay = 0;
+  const listing = createListingDelay(now, () => behaviour.listingDelayMs);
+  const seedIn = (target: SimState) => {
+    if (behaviour.arnWithoutAccount) setOfferingArnForm(target.mediaConnect, false);
+  };
+  seedIn(state);
 
   const server = await listenSimServer(
-    { state, now, pageSize: opts.pageSize ?? 3, faults, calls, globalDelayMs: () => globalDelay },
+    {
+      state,
+      now,
+      behaviour: () => behaviour,
+      listing,
+      pageSize: opts.pageSize ?? 3,
+      faults,
+      calls,
+      globalDelayMs: () => globalDelay,
+    },
     opts.port ?? 0,
     opts.host ?? '127.0.0.1',
   );
@@ -73,6 +115,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     url,
     state,
     calls,
+    get behaviour() {
+      return behaviour;
+    },
+    setBehaviour: (patch) => {
+      const next = Object.freeze(patchBehaviour(behaviour, patch));
+      if (next.arnWithoutAccount !== behaviour.arnWithoutAccount) {
+        setOfferingArnForm(state.mediaConnect, !next.arnWithoutAccount);
+      }
+      behaviour = next;
+    },
+    activateReservations: () => {
+      activateReservations(state.mediaConnect);
+    },
     callsTo: (operation, service) =>
       calls.filter((c) => c.operation === operation && (!service || c.service === service)),
     fault: (service, operation, fault) => faults.set(service, operation, fault),
@@ -80,7 +135,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     setGlobalDelay: (ms) => {
       globalDelay = Math.max(0, ms);
     },
-    advancePeriod: () => advanceDeviceFarmPeriod(state.deviceFarm, now()),
+    advancePeriod: () => advanceDeviceFarmPeriod(state.deviceFarm, awsTime(now(), behaviour)),
     reset: (seed) => {
       // Replace the parts, not the object: the server and tests hold this reference.
       const fresh = structuredClone(seed ?? startingSeed);
@@ -89,6 +144,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       calls.length = 0;
       faults.clear();
       globalDelay = 0;
+      listing.clear();
+      behaviour = startingBehaviour;
+      seedIn(state);
     },
     close: () => server.close(),
   };

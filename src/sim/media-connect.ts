@@ -5,18 +5,53 @@
  */
 import { randomUUID } from 'node:crypto';
 import { addMonths, formatSeconds, parseSeconds, periodStart } from './clock.js';
+import type { ListingDelay } from './listing.js';
 import { paginate } from './paging.js';
-import type { McReservation, MediaConnectState } from './types.js';
+import type { McReservation, MediaConnectState, SimBehaviour } from './types.js';
 import { type ParsedRequest, parseJsonObject, SimError } from './wire.js';
 
+/** The account every simulated MediaConnect resource belongs to. */
+export const MEDIA_CONNECT_ACCOUNT = '111122223333';
+
 /** Region and account every simulated MediaConnect ARN lives in. */
-export const MEDIA_CONNECT_ARN_PREFIX = 'arn:aws:mediaconnect:us-west-2:111122223333';
+export const MEDIA_CONNECT_ARN_PREFIX = `arn:aws:mediaconnect:us-west-2:${MEDIA_CONNECT_ACCOUNT}`;
 
 /** What a handler sees besides its input. */
 export interface MediaConnectContext {
   state: MediaConnectState;
+  /** AWS's clock: start windows, activity and expiry are judged by it. */
   now: Date;
   pageSize: number;
+  behaviour: Readonly<SimBehaviour>;
+  /** Which reservations the list and describe operations may show yet; purchases register. */
+  listing: ListingDelay;
+}
+
+const OFFERING_ARN = /^(arn:[^:]+:mediaconnect:[^:]*):([^:]*):(offering:.*)$/;
+
+/**
+ * `arn` with the account field emptied (`arn:aws:mediaconnect:us-west-2::offering:…`, the form
+ * AWS's IAM reference shows) or, with `withAccount`, filled with the simulated account when
+ * empty. Anything that is not a MediaConnect offering ARN comes back unchanged.
+ */
+export function offeringArnForm(arn: string, withAccount: boolean): string {
+  const match = OFFERING_ARN.exec(arn);
+  if (!match) return arn;
+  const [, head, account, tail] = match;
+  if (!withAccount) return `${head}::${tail}`;
+  return account === '' ? `${head}:${MEDIA_CONNECT_ACCOUNT}:${tail}` : arn;
+}
+
+/** The same ARN without its account field; see `offeringArnForm`. */
+export function offeringArnWithoutAccount(arn: string): string {
+  return offeringArnForm(arn, false);
+}
+
+/** Rewrites every offering ARN in `state` (offerings and reservations) to one form. */
+export function setOfferingArnForm(state: MediaConnectState, withAccount: boolean): void {
+  for (const record of [...state.offerings, ...state.reservations]) {
+    record.offeringArn = offeringArnForm(record.offeringArn, withAccount);
+  }
 }
 
 /** The operation's success status and output shape. */
@@ -97,13 +132,16 @@ export function runMediaConnect(
     case 'PurchaseOffering':
       return { status: 201, body: { reservation: purchase(input, ctx) } };
     case 'ListReservations': {
-      const page = pageOf(ctx.state.reservations, input, ctx, operation);
+      const listed = ctx.state.reservations.filter((r) => ctx.listing.listed(r.reservationArn));
+      const page = pageOf(listed, input, ctx, operation);
       const reservations = page.items.map((r) => present(r, ctx.now));
       return { status: 200, body: { reservations, nextToken: page.nextToken } };
     }
     case 'DescribeReservation': {
       const arn = input.reservationArn;
-      const found = ctx.state.reservations.find((r) => r.reservationArn === arn);
+      const found = ctx.state.reservations.find(
+        (r) => r.reservationArn === arn && ctx.listing.listed(r.reservationArn),
+      );
       if (!found) throw notFound(`Reservation ${String(arn)} not found`);
       return { status: 200, body: { reservation: present(found, ctx.now) } };
     }
@@ -112,7 +150,10 @@ export function runMediaConnect(
   }
 }
 
-/** Whether a reservation is active: started, not yet ended, and not cancelled or expired. */
+/**
+ * Whether a reservation is active: started, not yet ended, and not cancelled or expired. A
+ * PROCESSING one counts: the account already holds it, so no second one may be bought.
+ */
 export function isActiveReservation(reservation: McReservation, now: Date): boolean {
   if (reservation.reservationState === 'CANCELED' || reservation.reservationState === 'EXPIRED') {
     return false;
@@ -121,6 +162,17 @@ export function isActiveReservation(reservation: McReservation, now: Date): bool
   const end = parseSeconds(reservation.end);
   if (!start || !end) return false;
   return start.getTime() <= now.getTime() && now.getTime() < end.getTime();
+}
+
+/** Turns every PROCESSING reservation ACTIVE, as AWS does once it has set them up; how many. */
+export function activateReservations(state: MediaConnectState): number {
+  let activated = 0;
+  for (const reservation of state.reservations) {
+    if (reservation.reservationState !== 'PROCESSING') continue;
+    reservation.reservationState = 'ACTIVE';
+    activated++;
+  }
+  return activated;
 }
 
 function purchase(input: Record<string, unknown>, ctx: MediaConnectContext): McReservation {
@@ -145,11 +197,12 @@ function purchase(input: Record<string, unknown>, ctx: MediaConnectContext): McR
     ...structuredClone(offering),
     reservationArn: `${MEDIA_CONNECT_ARN_PREFIX}:reservation:${randomUUID()}:${reservationName}`,
     reservationName,
-    reservationState: 'ACTIVE',
+    reservationState: ctx.behaviour.newReservationState,
     start,
     end: formatSeconds(addMonths(startDate, offering.duration)),
   };
   ctx.state.reservations.push(reservation);
+  ctx.listing.made(reservation.reservationArn);
   return reservation;
 }
 

@@ -4,10 +4,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { awsTime } from './behaviour.js';
 import { resolveDeviceFarm, runDeviceFarm } from './device-farm.js';
 import type { FaultRegistry } from './faults.js';
+import type { ListingDelay } from './listing.js';
 import { resolveMediaConnect, runMediaConnect } from './media-connect.js';
-import type { SimCall, SimFault, SimService, SimState } from './types.js';
+import type { SimBehaviour, SimCall, SimFault, SimService, SimState } from './types.js';
 import {
   commonHeaders,
   defaultErrorStatus,
@@ -23,7 +25,10 @@ import {
 /** What the server reads and writes; owned by the `Simulator`. */
 export interface SimServerDeps {
   state: SimState;
+  /** The host clock; AWS's clock is this moved by the behaviour's offset. */
   now: () => Date;
+  behaviour: () => Readonly<SimBehaviour>;
+  listing: ListingDelay;
   pageSize: number;
   faults: FaultRegistry;
   calls: SimCall[];
@@ -119,18 +124,35 @@ async function handle(
     return;
   }
   call.status = reply.status;
-  res.writeHead(reply.status, commonHeaders(reply)).end(reply.body);
+  res.writeHead(reply.status, { ...commonHeaders(reply), ...clockHeaders(deps) }).end(reply.body);
+}
+
+/**
+ * `Date` on AWS's clock (Node would stamp the machine's), so a caller can measure AWS's offset
+ * from its own clock. `Age: 0` keeps the SDK from doing the same: it compares `Date` with the
+ * machine's time and, once 4 minutes apart, marks every error "clock skew corrected" and retries
+ * it. A test clock is days from the machine's, so without `Age` (which makes the SDK skip the
+ * sample) every 4xx on a retrying client would be sent up to `maxAttempts` times.
+ */
+function clockHeaders(deps: SimServerDeps): Record<string, string> {
+  return { date: awsTime(deps.now(), deps.behaviour()).toUTCString(), age: '0' };
 }
 
 function execute(service: SimService, parsed: ParsedRequest, deps: SimServerDeps): Reply {
   try {
     if (parsed.parseError) throw parsed.parseError;
-    const now = deps.now();
+    const behaviour = deps.behaviour();
+    const shared = {
+      now: awsTime(deps.now(), behaviour),
+      pageSize: deps.pageSize,
+      behaviour,
+      listing: deps.listing,
+    };
     if (service === 'devicefarm') {
-      const ctx = { state: deps.state.deviceFarm, now, pageSize: deps.pageSize };
+      const ctx = { ...shared, state: deps.state.deviceFarm };
       return deviceFarmReply(runDeviceFarm(parsed.operation, parsed.input, ctx));
     }
-    const ctx = { state: deps.state.mediaConnect, now, pageSize: deps.pageSize };
+    const ctx = { ...shared, state: deps.state.mediaConnect };
     const result = runMediaConnect(parsed.operation, parsed.input, ctx);
     return mediaConnectReply(result.status, result.body);
   } catch (error) {

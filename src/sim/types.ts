@@ -127,3 +127,33 @@ export interface SimCall {
   status: number;
   at: Date;
 }
+
+/**
+ * How the simulated AWS behaves where AWS's documentation leaves room, or where the bot must
+ * cope with AWS being late, slow to settle, skewed or refusing. Every default is what the
+ * simulator did before these switches existed.
+ */
+export interface SimBehaviour {
+  /**
+   * `bought` (default): a Device Farm PURCHASE transaction records the quantity bought;
+   * `total`: the total slots held for that offering right after the purchase.
+   */
+  purchaseQuantity: 'bought' | 'total';
+  /**
+   * AWS's clock minus the host's, in ms (positive: AWS ahead). Applied to every answer's `Date`
+   * header and to every timestamp AWS makes. Default 0.
+   */
+  clockOffsetMs: number;
+  /**
+   * A Device Farm transaction or MediaConnect reservation made through the API shows in
+   * ListOfferingTransactions / ListReservations / DescribeReservation only this many ms (host
+   * time) after it was made; the purchase's own answer returns it at once. Default 0.
+   */
+  listingDelayMs: number;
+  /** State of a newly purchased MediaConnect reservation; PROCESSING lasts until activated. */
+  newReservationState: 'ACTIVE' | 'PROCESSING';
+  /** Device Farm's four read operations answer NotEligibleException (400) when true. */
+  readsNotEligible: boolean;
+  /** MediaConnect offering ARNs carry no account field (`arn:aws:mediaconnect:<region>::offering:…`). */
+  arnWithoutAccount: boolean;
+}

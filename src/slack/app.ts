@@ -10,11 +10,14 @@ import type { Config } from '../config.js';
 import { InFlight } from '../lifecycle/in-flight.js';
 import { type Logger, slackLogger } from '../logger.js';
 import type { NoticeDecisions } from '../notices/decisions.js';
+import type { OutboxHealth } from '../store/store.js';
 import { registerHome } from './home.js';
 import { registerNoticeActions } from './notice-actions.js';
+import { screenedReceiver, screenHttpEvents } from './payload-guard.js';
 import { registerRequestActions } from './request-actions.js';
 import { registerRequestModal } from './request-modal.js';
 import { registerSlashCommand, type SlashCommandDeps } from './slash-command.js';
+import { type Installation, workspaceGuard } from './workspace-guard.js';
 
 type WebClientOptions = webApi.WebClientOptions;
 
@@ -30,6 +33,8 @@ export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
   readonly drainTimeoutMs?: number;
   /** Overrides for tests (e.g. no retries against a fake Web API). */
   readonly clientOptions?: WebClientOptions;
+  /** Dead and waiting Slack messages, for `/healthz`. */
+  readonly outboxHealth?: () => Promise<OutboxHealth>;
 }
 
 export interface RunningSlackApp {
@@ -79,7 +84,16 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   // Checking the token first fails start-up on a bad token, and spares the first user request an
   // auth.test round trip before its ack.
   const identity = await verifyBotToken(config.slack.botToken, clientOptions);
-  log.info({ team: identity.team, botUserId: identity.botUserId }, 'bot token verified');
+  log.info(
+    {
+      team: identity.team,
+      botUserId: identity.botUserId,
+      teamId: identity.installation.teamId,
+      enterpriseId: identity.installation.enterpriseId,
+      appId: identity.installation.appId,
+    },
+    'bot token verified',
+  );
 
   let phase: Phase = 'starting';
   const inFlight = new InFlight();
@@ -105,11 +119,14 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
     token: config.slack.botToken,
     botId: identity.botId,
     botUserId: identity.botUserId,
-    receiver: receiver as Receiver,
+    // Every request is checked for a shape Bolt and the listeners can read before Bolt sees it.
+    receiver: screenedReceiver(receiver as Receiver, deps.logger),
     logger: boltLogger,
     clientOptions,
   });
 
+  // First: nothing from another workspace, org or app goes further.
+  app.use(workspaceGuard(identity.installation, deps.logger));
   // Everything after a listener's ack is tracked, so shutdown can wait for it.
   app.use(async ({ next }) => {
     await inFlight.track(next());
@@ -128,11 +145,16 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-      return health(res, phase, mode, socket);
+      return void health(res, { phase, mode, socket, outboxHealth: deps.outboxHealth });
     }
     if (mode === 'http' && path === EVENTS_PATH && req.method === 'POST') {
       if (phase !== 'ready') return plain(res, 503, 'not accepting requests');
-      return (receiver as HTTPReceiver).requestListener(req, res);
+      return void screenHttpEvents(
+        req,
+        res,
+        { signingSecret: config.slack.signingSecret!, logger: deps.logger },
+        () => (receiver as HTTPReceiver).requestListener(req, res),
+      );
     }
     return plain(res, 404, 'not found');
   });
@@ -185,7 +207,11 @@ interface BotIdentity {
   readonly botId: string;
   readonly botUserId: string;
   readonly team: string | undefined;
+  /** What every incoming request must match (see workspace-guard.ts). */
+  readonly installation: Installation;
 }
+
+const errorCode = (e: unknown) => (e as { data?: { error?: string } }).data?.error;
 
 async function verifyBotToken(token: string, options: WebClientOptions): Promise<BotIdentity> {
   const client = new webApi.WebClient(token, options);
@@ -193,7 +219,7 @@ async function verifyBotToken(token: string, options: WebClientOptions): Promise
   try {
     result = await client.auth.test();
   } catch (e) {
-    const code = (e as { data?: { error?: string } }).data?.error;
+    const code = errorCode(e);
     throw new Error(
       code
         ? `Slack refused the bot token (auth.test: ${code}); check SLACK_BOT_TOKEN`
@@ -203,7 +229,52 @@ async function verifyBotToken(token: string, options: WebClientOptions): Promise
   if (!result.bot_id || !result.user_id) {
     throw new Error('SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id)');
   }
-  return { botId: result.bot_id, botUserId: result.user_id, team: result.team };
+  const isEnterpriseInstall = result.is_enterprise_install === true;
+  const teamId = result.team_id || undefined;
+  const enterpriseId = result.enterprise_id || undefined;
+  if (isEnterpriseInstall ? !enterpriseId : !teamId) {
+    throw new Error(
+      `Slack did not say where the bot token is installed (auth.test returned no ${isEnterpriseInstall ? 'enterprise_id' : 'team_id'})`,
+    );
+  }
+  const appId =
+    result.app_id ||
+    (await appIdOfBot(client, result.bot_id, isEnterpriseInstall ? enterpriseId : undefined));
+  return {
+    botId: result.bot_id,
+    botUserId: result.user_id,
+    team: result.team,
+    installation: { appId, teamId, enterpriseId, isEnterpriseInstall },
+  };
+}
+
+/**
+ * auth.test does not always name the app a bot token belongs to; bots.info does (`bot.app_id`,
+ * scope `users:read`). Without it no request could be checked, so start-up stops.
+ */
+async function appIdOfBot(
+  client: webApi.WebClient,
+  botId: string,
+  orgId: string | undefined,
+): Promise<string> {
+  let appId: string | undefined;
+  try {
+    const info = await client.bots.info({ bot: botId, ...(orgId && { team_id: orgId }) });
+    appId = info.bot?.app_id || undefined;
+  } catch (e) {
+    const code = errorCode(e);
+    throw new Error(
+      code === 'missing_scope'
+        ? 'Slack did not say which app the bot token belongs to (bots.info: missing_scope); add the users:read bot scope and reinstall the app'
+        : `Slack did not say which app the bot token belongs to (bots.info: ${code ?? (e as Error).message})`,
+    );
+  }
+  if (!appId) {
+    throw new Error(
+      'Slack did not say which app the bot token belongs to (bots.info returned no app_id)',
+    );
+  }
+  return appId;
 }
 
 /** Retries for apps.connections.open: about ten minutes, then the health check says so. */
@@ -235,24 +306,54 @@ function watchSocket(receiver: SocketModeReceiver): SocketWatch {
   return { downForMs: () => (downSince === undefined ? 0 : Date.now() - downSince) };
 }
 
-function health(
-  res: ServerResponse,
-  phase: Phase,
-  mode: string,
-  socket: SocketWatch | undefined,
-): void {
+interface HealthInputs {
+  readonly phase: Phase;
+  readonly mode: string;
+  readonly socket: SocketWatch | undefined;
+  readonly outboxHealth: (() => Promise<OutboxHealth>) | undefined;
+}
+
+/** How long `/healthz` waits for the outbox counts before answering without them. */
+const HEALTH_OUTBOX_TIMEOUT_MS = 1_000;
+
+/**
+ * 200 while the bot takes requests, 503 while starting, stopping or disconnected. Dead messages
+ * do not make it unhealthy: the bot still works, a restart would not revive them, and an
+ * orchestrator acting on a 503 would only restart it; they are reported in `outbox` for alerts.
+ */
+async function health(res: ServerResponse, inputs: HealthInputs): Promise<void> {
+  const { phase, mode, socket } = inputs;
   const downFor = socket?.downForMs() ?? 0;
   const healthy = phase === 'ready' && downFor < SOCKET_DOWN_GRACE_MS;
+  const outbox = inputs.outboxHealth ? await readOutboxHealth(inputs.outboxHealth) : undefined;
   const body = JSON.stringify({
     status: phase === 'ready' ? (healthy ? 'ok' : 'disconnected') : phase,
     mode,
     ...(socket && { socket: downFor === 0 ? 'connected' : 'reconnecting' }),
+    ...(outbox && { outbox }),
   });
   res.writeHead(healthy ? 200 : 503, {
     'content-type': 'application/json',
     'cache-control': 'no-store',
   });
   res.end(body);
+}
+
+/** The counts, or `"unavailable"` when the store does not answer quickly (locked, closed). */
+async function readOutboxHealth(
+  read: () => Promise<OutboxHealth>,
+): Promise<Record<string, unknown> | 'unavailable'> {
+  try {
+    const h = await withTimeout(read(), HEALTH_OUTBOX_TIMEOUT_MS);
+    return {
+      dead: h.dead,
+      ...(h.lastDeadAt && { lastDeadAt: h.lastDeadAt.toISOString() }),
+      waiting: h.waiting,
+      ...(h.oldestWaitingSince && { oldestWaitingSince: h.oldestWaitingSince.toISOString() }),
+    };
+  } catch {
+    return 'unavailable';
+  }
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

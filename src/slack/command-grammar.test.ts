@@ -22,6 +22,8 @@ const NOW = new Date('2026-11-22T10:00:00.500Z');
 const OPTIONS = { now: NOW, maxQuantity: 50 };
 const DF_ID = 'a6f1c1d2-3b4e-4f50-8a61-7b8c9d0e1f21';
 const ARN = 'arn:aws:mediaconnect:us-west-2:111122223333:offering:36KTUMS5RR10';
+/** The form AWS's IAM reference shows: no account. */
+const ARN_NO_ACCOUNT = 'arn:aws:mediaconnect:us-west-2::offering:36KTUMS5RR10';
 
 describe('parseCommand accepts', () => {
   const cases: ReadonlyArray<readonly [string, Command]> = [
@@ -250,7 +252,18 @@ describe('parseCommand accepts requests', () => {
           kind: 'purchase',
           offeringArn: ARN,
           reservationName: 'q3-bandwidth',
-          start: '2026-11-22T10:00:00Z',
+        },
+      },
+    ],
+    [
+      `purchase mc ${ARN_NO_ACCOUNT} q3-bandwidth`,
+      {
+        kind: 'purchase',
+        action: {
+          service: 'mediaconnect',
+          kind: 'purchase',
+          offeringArn: ARN_NO_ACCOUNT,
+          reservationName: 'q3-bandwidth',
         },
       },
     ],
@@ -306,14 +319,22 @@ describe('parseCommand accepts requests', () => {
     expect(parseCommand(`purchase df ${DF_ID} 5`, { now: NOW, maxQuantity: 4 }).ok).toBe(false);
   });
 
-  it('defaults the start to the real clock for callers that pass no options', () => {
-    const before = Date.now() - 1000;
-    const result = parseCommand(`purchase mc ${ARN} name`);
-    if (!result.ok || result.command.kind !== 'purchase') throw new Error('expected a purchase');
-    const action = result.command.action;
-    if (action?.service !== 'mediaconnect') throw new Error('expected MediaConnect');
-    expect(action.start).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-    expect(new Date(action.start).getTime()).toBeGreaterThanOrEqual(before);
+  it('leaves the start out when none is given: the term starts when approved', () => {
+    for (const options of [OPTIONS, undefined]) {
+      const result = parseCommand(`purchase mc ${ARN} name`, options);
+      if (!result.ok || result.command.kind !== 'purchase') throw new Error('expected a purchase');
+      expect(result.command.action).not.toHaveProperty('start');
+    }
+  });
+
+  it('checks a given start against the real clock for callers that pass no options', () => {
+    const now = new Date();
+    const start = `${now.toISOString().slice(0, 19)}Z`;
+    const result = parseCommand(`purchase mc ${ARN} name ${start}`);
+    expect(result.ok && result.command.kind === 'purchase' && result.command.action).toMatchObject({
+      start,
+    });
+    expect(parseCommand(`purchase mc ${ARN} name 2000-01-01T00:00:00Z`).ok).toBe(false);
   });
 });
 
@@ -375,21 +396,20 @@ describe('parseCommand rejects requests', () => {
     [`purchase mc ${ARN} name 2026-11-01T00:00:00Z extra`, /^"purchase mediaconnect" needs/],
     [
       'purchase mc not-an-arn name',
-      /^"not-an-arn" is not a MediaConnect offering ARN: it looks like `arn:aws:mediaconnect:/,
-    ],
-    [
-      'purchase mc arn:aws:mediaconnect:us-west-2:1111:offering:x name',
-      /is not a MediaConnect offering ARN/,
+      /^"not-an-arn" is not a MediaConnect offering ARN: an ARN is `arn:partition:service:region:account:resource`, and it looks like `arn:aws:mediaconnect:/,
     ],
     [
       'purchase mc arn:aws:devicefarm:us-west-2:111122223333:offering:x name',
-      /is not a MediaConnect offering ARN/,
+      /^"arn:aws:devicefarm:.*" is an ARN of the service "devicefarm", not of MediaConnect/,
     ],
     [
       'purchase mc arn:aws:mediaconnect:us-west-2:111122223333:reservation:x name',
-      /is not a MediaConnect offering ARN/,
+      /is the ARN of a reservation, not of an offering/,
     ],
-    [`purchase mc ${ARN}${'x'.repeat(100)} name`, /is not a MediaConnect offering ARN/],
+    [
+      `purchase mc ${ARN}${'x'.repeat(300)} name`,
+      /^The offering ARN has 365 characters, more than 256;/,
+    ],
     [
       `purchase mc ${ARN} bad/name`,
       'The reservation name "bad/name" is not allowed; use 1 to 128 letters, digits, "-", "_" or "." (no spaces).',
@@ -401,7 +421,7 @@ describe('parseCommand rejects requests', () => {
     ],
     [
       `purchase mc ${ARN} name 2026-11-22`,
-      'The start "2026-11-22" is not in the form YYYY-MM-DDTHH:mm:SSZ (UTC, e.g. 2026-11-22T10:00:00Z); leave it out to start now.',
+      'The start "2026-11-22" is not in the form YYYY-MM-DDTHH:mm:SSZ (UTC, e.g. 2026-11-22T10:00:00Z); leave it out to start when the request is approved.',
     ],
     [`purchase mc ${ARN} name 2026-11-22T10:00:00.000Z`, /is not in the form YYYY-MM-DDTHH:mm:SSZ/],
     [`purchase mc ${ARN} name 2026-11-22T10:00:00+00:00`, /is not in the form/],
@@ -460,15 +480,22 @@ describe('the MediaConnect start at month boundaries', () => {
     expect(start(text, now).ok).toBe(ok);
   });
 
-  it('defaults to now without milliseconds, in the exact form', () => {
-    expect(start(undefined, '2026-12-01T00:00:00.000Z')).toEqual({
-      ok: true,
-      value: '2026-12-01T00:00:00Z',
+  it('is left out when empty, so the term starts when approved', () => {
+    expect(start(undefined, '2026-12-01T00:00:00.000Z')).toEqual({ ok: true, value: undefined });
+    expect(start('  ', '2026-11-22T10:00:00.987Z')).toEqual({ ok: true, value: undefined });
+  });
+
+  it('a start given in one month has left the window once the next one begins', () => {
+    expect(start('2026-11-30T23:00:00Z', '2026-11-30T23:59:59.000Z').ok).toBe(true);
+    const later = start('2026-11-30T23:00:00Z', '2026-12-01T00:00:00.000Z');
+    expect(later).toEqual({
+      ok: false,
+      error:
+        'The start 2026-11-30T23:00:00Z is before this month; MediaConnect accepts a start from 2026-12-01T00:00:00Z (the 1st of this month, 00:00 UTC) up to now, 2026-12-01T00:00:00Z.',
     });
-    expect(start('  ', '2026-11-22T10:00:00.987Z')).toEqual({
-      ok: true,
-      value: '2026-11-22T10:00:00Z',
-    });
+  });
+
+  it('writes now and the month start in the exact form, without milliseconds', () => {
     expect(defaultStart(NOW)).toBe('2026-11-22T10:00:00Z');
     expect(earliestStart(NOW).toISOString()).toBe('2026-11-01T00:00:00.000Z');
   });
@@ -503,6 +530,92 @@ describe('field checks for the modal', () => {
     if (result.ok) return;
     if (typeof expected === 'string') expect(result.error).toBe(expected);
     else expect(result.error).toMatch(expected);
+  });
+});
+
+describe('parseOfferingArn', () => {
+  it.each([
+    ['with an account', ARN],
+    ['with an empty account, as the IAM reference shows', ARN_NO_ACCOUNT],
+    ['in another region', 'arn:aws:mediaconnect:eu-west-1:111122223333:offering:24-11-EXAMPLE'],
+    ['in GovCloud', 'arn:aws-us-gov:mediaconnect:us-gov-west-1::offering:X'],
+    ['in China', 'arn:aws-cn:mediaconnect:cn-north-1:111122223333:offering:X'],
+    ['with an account that is not 12 digits', 'arn:aws:mediaconnect:us-west-2:1111:offering:x'],
+    [
+      'with an id holding dots, slashes and colons',
+      'arn:aws:mediaconnect:us-west-2::offering:a.b/c:d',
+    ],
+    ['at the length limit', `arn:aws:mediaconnect:us-west-2::offering:${'x'.repeat(215)}`],
+  ])('accepts an ARN %s', (_, arn) => {
+    expect(arn.length).toBeLessThanOrEqual(256);
+    expect(parseOfferingArn(arn)).toEqual({ ok: true, value: arn });
+    expect(parseOfferingArn(`  ${arn}\n`)).toEqual({ ok: true, value: arn });
+  });
+
+  it.each([
+    [
+      '',
+      /^Give a MediaConnect offering ARN: it looks like `arn:aws:mediaconnect:us-west-2:111122223333:offering:EXAMPLE` \(the account may be empty\)/,
+    ],
+    [
+      `arn:aws:mediaconnect:us-west-2::offering:${'x'.repeat(216)}`,
+      /^The offering ARN has 257 characters, more than 256;/,
+    ],
+    [
+      'arn:aws:mediaconnect:us-west-2::offering:a b',
+      /contains spaces or invisible characters; an offering ARN has none/,
+    ],
+    [
+      'arn:aws:mediaconnect:us-west-2::offering:a\u200bb',
+      /contains spaces or invisible characters/,
+    ],
+    [
+      '36KTUMS5RR10',
+      /^"36KTUMS5RR10" is not a MediaConnect offering ARN: an ARN is `arn:partition:service:region:account:resource`/,
+    ],
+    ['ARN:aws:mediaconnect:us-west-2::offering:x', /is not a MediaConnect offering ARN: an ARN is/],
+    ['arn:aws:mediaconnect:us-west-2', /is not a MediaConnect offering ARN: an ARN is/],
+    [
+      'arn:amazon:mediaconnect:us-west-2::offering:x',
+      /names the partition "amazon"; an AWS partition is `aws`/,
+    ],
+    [
+      'arn:aws:mediaconnect:us-west-2::offering:x'.replace('mediaconnect', 'MediaConnect'),
+      /is an ARN of the service "MediaConnect", not of MediaConnect/,
+    ],
+    ['arn:aws::us-west-2::offering:x', /is an ARN of no service, not of MediaConnect/],
+    [
+      'arn:aws:mediaconnect:::offering:x',
+      /names no region; MediaConnect offerings belong to a region/,
+    ],
+    [
+      'arn:aws:mediaconnect:oregon::offering:x',
+      /names the region "oregon", which is not a region name/,
+    ],
+    [
+      'arn:aws:mediaconnect:us-west-2:1111_2222:offering:x',
+      /names the account "1111_2222"; the account field .* is an account id or empty/,
+    ],
+    [
+      'arn:aws:mediaconnect:us-west-2::flow:x',
+      /is the ARN of a "flow", not of an offering: its resource starts with `offering:`/,
+    ],
+    [
+      'arn:aws:mediaconnect:us-west-2::reservation:x',
+      /is the ARN of a reservation, not of an offering/,
+    ],
+    [
+      'arn:aws:mediaconnect:us-west-2::offering:',
+      /names no offering: the ARN ends with `offering:` and the offering's id/,
+    ],
+    ['arn:aws:mediaconnect:us-west-2::offering', /names no offering/],
+    ['arn:aws:mediaconnect:us-west-2::', /names no offering/],
+  ] as const)('rejects %j with a sentence saying why', (text, expected) => {
+    const result = parseOfferingArn(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toMatch(expected);
+    expect(result.error).not.toMatch(/[<>]/);
   });
 });
 
@@ -591,7 +704,7 @@ describe('parseCommand on random input', () => {
             expect(Number.isInteger(action.quantity)).toBe(true);
             expect(action.quantity).toBeGreaterThanOrEqual(action.kind === 'renew' ? 0 : 1);
             expect(action.quantity).toBeLessThanOrEqual(50);
-          } else {
+          } else if (action.start !== undefined) {
             const start = new Date(action.start).getTime();
             expect(start).toBeLessThanOrEqual(NOW.getTime());
             expect(start).toBeGreaterThanOrEqual(earliestStart(NOW).getTime());

@@ -44,7 +44,7 @@ export type ParseResult =
   | { readonly ok: false; readonly error: string };
 
 export interface ParseOptions {
-  /** The instant a MediaConnect start is checked against, and the default start. Default: now. */
+  /** The instant a given MediaConnect start is checked against. Default: now. */
   readonly now?: Date;
   /** `SLOTS_MAX_QUANTITY`. Default: `DEFAULT_MAX_QUANTITY`. */
   readonly maxQuantity?: number;
@@ -127,7 +127,7 @@ const SUBCOMMANDS: readonly Subcommand[] = [
       {
         syntax: MC_PURCHASE_SYNTAX,
         summary:
-          'request a MediaConnect reservation; start is UTC YYYY-MM-DDTHH:mm:SSZ, default now',
+          'request a MediaConnect reservation; start is UTC YYYY-MM-DDTHH:mm:SSZ, and without it the term starts when the request is approved',
       },
     ],
     parse: parsePurchase,
@@ -269,7 +269,8 @@ function parsePurchase(args: readonly string[], options: Required<ParseOptions>)
       kind: 'purchase',
       offeringArn: offeringArn.value,
       reservationName: reservationName.value,
-      start: start.value,
+      // Left out, not `undefined`: absent means "starts when approved", and stored JSON agrees.
+      ...(start.value !== undefined && { start: start.value }),
     },
   });
 }
@@ -372,23 +373,84 @@ export function parsePromotionId(text: string): FieldResult<string> {
   );
 }
 
-/** `arn:aws:mediaconnect:<region>:<account>:offering:<id>`, at most 150 characters. */
-const OFFERING_ARN =
-  /^arn:aws:mediaconnect:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:offering:[A-Za-z0-9._-]+$/;
-const OFFERING_ARN_MAX = 150;
+/**
+ * The longest offering ARN taken. AWS sets no bound for this field; ListOfferings' ARNs are far
+ * shorter, and the bound keeps a pasted paragraph out of the URL and the store.
+ */
+export const OFFERING_ARN_MAX = 256;
 
+const ARN_EXAMPLE = 'arn:aws:mediaconnect:us-west-2:111122223333:offering:EXAMPLE';
+/** `aws`, `aws-cn`, `aws-us-gov`, `aws-iso-b` … */
+const PARTITION = /^aws(?:-[a-z]+)*$/;
+/** `us-west-2`, `us-gov-west-1`, `cn-north-1`, `eu-isoe-west-1` … */
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** Any account id, or none: AWS's IAM reference shows offering ARNs with an empty account. */
+const ACCOUNT = /^[A-Za-z0-9-]{0,64}$/;
+const RESOURCE_ID = /^[\x21-\x7e]+$/;
+const HIDDEN = /[\s\p{Cc}\p{Cf}]/u;
+
+/**
+ * A MediaConnect offering ARN, in any form ListOfferings returns:
+ * `arn:<partition>:mediaconnect:<region>:<account, or empty>:offering:<id>`. The shape is
+ * checked loosely, so that a typo gets a precise sentence; whether the offering exists is AWS's
+ * to say (DescribeOffering).
+ */
 export function parseOfferingArn(text: string): FieldResult<string> {
   const trimmed = text.trim();
-  if (trimmed.length <= OFFERING_ARN_MAX && OFFERING_ARN.test(trimmed)) {
-    return { ok: true, value: trimmed };
+  const looksLike = `it looks like \`${ARN_EXAMPLE}\` (the account may be empty), as \`/slots offerings mediaconnect\` shows it.`;
+  if (trimmed === '') return fieldError(`Give a MediaConnect offering ARN: ${looksLike}`);
+  if (trimmed.length > OFFERING_ARN_MAX) {
+    return fieldError(
+      `The offering ARN has ${trimmed.length} characters, more than ${OFFERING_ARN_MAX}; ${looksLike}`,
+    );
   }
-  const what =
-    trimmed === ''
-      ? 'Give a MediaConnect offering ARN'
-      : `${quoteInput(trimmed, 60)} is not a MediaConnect offering ARN`;
-  return fieldError(
-    `${what}: it looks like \`arn:aws:mediaconnect:us-west-2:111122223333:offering:EXAMPLE\`, as \`/slots offerings mediaconnect\` shows it.`,
-  );
+  const shown = quoteInput(trimmed, 60);
+  if (HIDDEN.test(trimmed)) {
+    return fieldError(
+      `${shown} contains spaces or invisible characters; an offering ARN has none: ${looksLike}`,
+    );
+  }
+  const [prefix, partition = '', service = '', region = '', account = '', ...rest] =
+    trimmed.split(':');
+  const resource = rest.join(':');
+  if (prefix !== 'arn' || rest.length === 0) {
+    return fieldError(
+      `${shown} is not a MediaConnect offering ARN: an ARN is \`arn:partition:service:region:account:resource\`, and ${looksLike}`,
+    );
+  }
+  if (!PARTITION.test(partition)) {
+    return fieldError(
+      `${shown} names the partition ${quoteInput(partition, 20)}; an AWS partition is \`aws\`, \`aws-cn\`, \`aws-us-gov\` and the like.`,
+    );
+  }
+  if (service !== 'mediaconnect') {
+    return fieldError(
+      `${shown} is an ARN of ${service === '' ? 'no service' : `the service ${quoteInput(service, 20)}`}, not of MediaConnect: ${looksLike}`,
+    );
+  }
+  if (!REGION.test(region)) {
+    return fieldError(
+      `${shown} ${region === '' ? 'names no region' : `names the region ${quoteInput(region, 20)}, which is not a region name`}; MediaConnect offerings belong to a region such as \`us-west-2\`.`,
+    );
+  }
+  if (!ACCOUNT.test(account)) {
+    return fieldError(
+      `${shown} names the account ${quoteInput(account, 20)}; the account field of an offering ARN is an account id or empty.`,
+    );
+  }
+  const [type = '', ...idParts] = resource.split(':');
+  const id = idParts.join(':');
+  if (type !== 'offering' && type !== '') {
+    return fieldError(
+      `${shown} is the ARN of ${type === 'reservation' ? 'a reservation' : `a ${quoteInput(type, 20)}`}, not of an offering: its resource starts with \`offering:\`, as \`/slots offerings mediaconnect\` shows it.`,
+    );
+  }
+  if (!RESOURCE_ID.test(id)) {
+    return fieldError(
+      `${shown} names no offering: the ARN ends with \`offering:\` and the offering's id, as \`/slots offerings mediaconnect\` shows it.`,
+    );
+  }
+  return { ok: true, value: trimmed };
 }
 
 const RESERVATION_NAME = new RegExp(`^[A-Za-z0-9._-]{1,${RESERVATION_NAME_MAX}}$`);
@@ -407,7 +469,10 @@ export function parseReservationName(text: string): FieldResult<string> {
 
 const START = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 
-/** `now` in MediaConnect's form `YYYY-MM-DDTHH:mm:SSZ` (milliseconds dropped). */
+/**
+ * `now` in MediaConnect's form `YYYY-MM-DDTHH:mm:SSZ` (milliseconds dropped): the start of a
+ * request that gave none, taken when it is approved.
+ */
 export function defaultStart(now: Date): string {
   return isoSeconds(now);
 }
@@ -418,19 +483,21 @@ export function earliestStart(now: Date): Date {
 }
 
 /**
- * A MediaConnect start: exactly `YYYY-MM-DDTHH:mm:SSZ` (UTC), from 00:00 UTC on the 1st of this
- * month up to `now`, both included. Absent or empty means `now`.
+ * A MediaConnect start: exactly `YYYY-MM-DDTHH:mm:SSZ` (UTC), from 00:00 UTC on the 1st of
+ * `now`'s month up to `now`, both included. Absent or empty is `undefined`: the term starts when
+ * the request is approved. The same check, with the approval's `now`, tells whether a given start
+ * is still one AWS accepts.
  */
-export function parseStart(text: string | undefined, now: Date): FieldResult<string> {
+export function parseStart(text: string | undefined, now: Date): FieldResult<string | undefined> {
   const trimmed = (text ?? '').trim();
-  if (trimmed === '') return { ok: true, value: defaultStart(now) };
+  if (trimmed === '') return { ok: true, value: undefined };
   const earliest = isoSeconds(earliestStart(now));
   const latest = isoSeconds(now);
   const range = `from ${earliest} (the 1st of this month, 00:00 UTC) up to now, ${latest}`;
   const match = START.exec(trimmed);
   if (!match) {
     return fieldError(
-      `The start ${quoteInput(trimmed)} is not in the form YYYY-MM-DDTHH:mm:SSZ (UTC, e.g. ${latest}); leave it out to start now.`,
+      `The start ${quoteInput(trimmed)} is not in the form YYYY-MM-DDTHH:mm:SSZ (UTC, e.g. ${latest}); leave it out to start when the request is approved.`,
     );
   }
   // Date.UTC rolls 31 Nov over into December; the round trip catches dates that do not exist.

@@ -1,7 +1,8 @@
 /**
  * The buttons on channel notices. Keep and Let lapse start a renew request at once; Change
- * quantity and Request purchase open the request form pre-filled from the stored notice. Each
- * button carries the notice key only; who clicked comes from Slack's signed payload.
+ * quantity and Request purchase open the request form pre-filled. Each button carries the notice
+ * key only: the stored notice says which offering it is about, AWS (read at the click) says how
+ * many slots, and who clicked comes from Slack's signed payload.
  */
 import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { Logger } from '../logger.js';
@@ -40,7 +41,10 @@ export function registerNoticeActions(app: App, deps: NoticeActionsDeps): void {
   for (const [actionId, choice] of renewals) {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
       await ack();
-      const decided = await deps.notices.renew(body.user.id, keyOf(action), choice);
+      const decided = await deps.notices.renew(body.user.id, keyOf(action), choice, {
+        triggerId: body.trigger_id,
+        responseUrl: body.response_url,
+      });
       if (!decided.ok) return refuse(respond, decided.message);
       log.info({ requestId: decided.request.id, choice }, 'renew request from a notice');
     });
@@ -53,7 +57,15 @@ export function registerNoticeActions(app: App, deps: NoticeActionsDeps): void {
       if (!form.ok) return refuse(respond, form.message);
       const { kind, service, ...prefill } = form.prefill;
       try {
-        await openRequestModal(client, body.trigger_id, kind, service, deps, prefill);
+        await openRequestModal(
+          client,
+          body.trigger_id,
+          kind,
+          service,
+          deps,
+          prefill,
+          body.response_url,
+        );
       } catch (err) {
         log.warn({ err }, 'could not open the pre-filled request form');
         await refuse(

@@ -1,15 +1,38 @@
 /** How the outbox draws each kind of message, always from the request's current state. */
 import type { Clock } from '../lifecycle/clock.js';
 import type { OutboxRenderer } from '../notices/outbox.js';
-import { outcomeReply, refusal, requestCard, requesterConfirmation } from './views/request-card.js';
+import { BOT_ACTOR, type PurchaseRequest } from '../requests/types.js';
+import {
+  cardUndeliverableNote,
+  outcomeReply,
+  refusal,
+  requestCard,
+  requesterConfirmation,
+} from './views/request-card.js';
 
 export function createOutboxRenderer(clock: Clock): OutboxRenderer {
   return {
     card: (request) => requestCard(request, clock()),
     threadReply: (request) => outcomeReply(request),
-    ephemeral: (request, payload) =>
-      request && payload.about === 'requested'
-        ? requesterConfirmation(request, request.card?.channel)
-        : refusal(String(payload.text ?? '')),
+    ephemeral: (request, payload, channel) => {
+      if (!request || payload.about !== 'requested') return refusal(String(payload.text ?? ''));
+      const where = request.card?.channel ?? channel;
+      return isCardUndeliverable(request)
+        ? cardUndeliverableNote(request, where)
+        : requesterConfirmation(request, where);
+    },
   };
+}
+
+/**
+ * A request slots-bot cancelled because Slack would never take its card (`cardUndeliverable`):
+ * cancelled by the bot, with the reason as its note, and no card.
+ */
+export function isCardUndeliverable(request: PurchaseRequest): boolean {
+  return (
+    request.state === 'cancelled' &&
+    request.card === undefined &&
+    (request.decidedBy === undefined || request.decidedBy === BOT_ACTOR) &&
+    Boolean(request.decisionNote?.trim())
+  );
 }

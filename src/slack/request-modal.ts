@@ -40,6 +40,7 @@ async function formFor(
   service: ServiceName | undefined,
   error?: string,
   prefill?: RequestModalInput['prefill'],
+  responseUrl?: string,
 ) {
   const report = await deps.reports.offerings(kind === 'renew' ? 'devicefarm' : service);
   const failures = [report.devicefarm, report.mediaconnect].flatMap((part) =>
@@ -60,6 +61,7 @@ async function formFor(
     now: deps.clock(),
     ...(problem && { error: problem }),
     ...(prefill && { prefill }),
+    ...(responseUrl && { responseUrl }),
   });
 }
 
@@ -74,13 +76,14 @@ export async function openRequestModal(
   service: ServiceName | undefined,
   deps: RequestModalDeps,
   prefill?: RequestModalInput['prefill'],
+  responseUrl?: string,
 ): Promise<void> {
   const opened = await client.views.open({ trigger_id: triggerId, view: loadingModal() });
   const viewId = opened.view?.id;
   if (!viewId) return;
   await client.views.update({
     view_id: viewId,
-    view: await formFor(deps, kind, service, undefined, prefill),
+    view: await formFor(deps, kind, service, undefined, prefill, responseUrl),
   });
 }
 
@@ -99,7 +102,14 @@ export function registerRequestModal(app: App, deps: RequestModalDeps): void {
         await client.views.update({
           view_id: body.view.id,
           hash: body.view.hash,
-          view: await formFor(deps, metadata.kind, chosen),
+          view: await formFor(
+            deps,
+            metadata.kind,
+            chosen,
+            undefined,
+            undefined,
+            metadata.responseUrl,
+          ),
         });
       } catch (err) {
         log.warn({ err }, 'could not switch the request form');
@@ -130,12 +140,27 @@ export function registerRequestModal(app: App, deps: RequestModalDeps): void {
     }
     await ack({ response_action: 'update', view: loadingModal() });
 
-    const created = await deps.requests.create(actor, form.action, form.reason);
+    const created = await deps.requests.create(actor, form.action, form.reason, {
+      // Slack sends a trigger_id with every submission; Bolt's type leaves it out.
+      triggerId: stringOr((body as { trigger_id?: unknown }).trigger_id),
+      responseUrl: metadata.responseUrl,
+    });
     const next = created.ok
       ? requestSentModal(created.request)
-      : await formFor(deps, metadata.kind, metadata.service, created.problem.message);
+      : await formFor(
+          deps,
+          metadata.kind,
+          metadata.service,
+          created.problem.message,
+          undefined,
+          metadata.responseUrl,
+        );
     await client.views
       .update({ view_id: view.id, view: next })
       .catch((err: unknown) => log.warn({ err }, 'could not update the request form'));
   });
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

@@ -60,20 +60,29 @@ export function registerSlashCommand(app: App, deps: SlashCommandDeps): void {
         await ack();
         if (!cmd.action) {
           // The trigger expires 3 s after the command; the modal opens first, data follows.
-          await openRequestModal(client, command.trigger_id, cmd.kind, cmd.service, deps).catch(
-            async (err: unknown) => {
-              log.warn({ err }, 'could not open the request modal');
-              await answerLater(respond, log, async () =>
-                refusal('Slack did not open the request form in time; run the command again.'),
-              );
-            },
-          );
+          await openRequestModal(
+            client,
+            command.trigger_id,
+            cmd.kind,
+            cmd.service,
+            deps,
+            undefined,
+            command.response_url,
+          ).catch(async (err: unknown) => {
+            log.warn({ err }, 'could not open the request modal');
+            await answerLater(respond, log, async () =>
+              refusal('Slack did not open the request form in time; run the command again.'),
+            );
+          });
           return;
         }
         const action = cmd.action;
         // A created request is confirmed through the outbox; only a refusal is answered here.
         await answerLater(respond, log, async () => {
-          const created = await deps.requests.create(command.user_id, action, '');
+          const created = await deps.requests.create(command.user_id, action, '', {
+            triggerId: command.trigger_id,
+            responseUrl: command.response_url,
+          });
           return created.ok ? undefined : refusal(created.problem.message);
         });
         return;

@@ -15,6 +15,10 @@ export const STORE_ERROR_CODES = [
   'store_busy',
   /** The database was migrated by a newer slots-bot than this one. */
   'store_schema_too_new',
+  /** Another request for the same service, offering and kind is still open; `detail.openRequestId` names it. */
+  'store_open_request',
+  /** A request was already made from this Slack trigger id (a replayed delivery). */
+  'store_duplicate_trigger',
 ] as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
@@ -24,10 +28,12 @@ export class StoreError extends Error {
   constructor(
     readonly code: StoreErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: Readonly<Record<string, string>> },
   ) {
     super(message, options);
+    this.detail = options?.detail ?? {};
   }
+  readonly detail: Readonly<Record<string, string>>;
 }
 
 export function isStoreError(e: unknown): e is StoreError {

@@ -94,6 +94,49 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'one open request per offering, AWS claims, triggers, dead messages',
+    sql: `
+      -- Set while a request is open (pending, executing, unknown) to service:kind:offering, NULL
+      -- once it ends; the unique index makes a second open request for the same thing impossible.
+      ALTER TABLE requests ADD COLUMN open_key TEXT;
+      -- When the purchase/renew call was about to be sent; NULL means it never was.
+      ALTER TABLE requests ADD COLUMN call_started_at INTEGER;
+      UPDATE requests AS r SET open_key =
+          json_extract(r.action, '$.service') || ':' || json_extract(r.action, '$.kind') || ':' ||
+          COALESCE(json_extract(r.action, '$.offeringId'), json_extract(r.action, '$.offeringArn'))
+        WHERE r.state IN ('pending', 'executing', 'unknown')
+          AND NOT EXISTS (
+            SELECT 1 FROM requests AS older
+            WHERE older.state IN ('pending', 'executing', 'unknown')
+              AND older.action = r.action AND older.created_at < r.created_at);
+      CREATE UNIQUE INDEX requests_one_open ON requests (open_key);
+
+      -- A transaction id or reservation ARN belongs to at most one request.
+      CREATE TABLE aws_claims (
+        aws_id     TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL REFERENCES requests (id),
+        at         INTEGER NOT NULL
+      ) STRICT;
+      INSERT OR IGNORE INTO aws_claims (aws_id, request_id, at)
+        SELECT COALESCE(json_extract(outcome, '$.transactionId'), json_extract(outcome, '$.reservationArn')),
+               id, COALESCE(finished_at, created_at)
+        FROM requests
+        WHERE state = 'succeeded'
+          AND COALESCE(json_extract(outcome, '$.transactionId'), json_extract(outcome, '$.reservationArn')) IS NOT NULL;
+
+      -- Slack trigger ids already used to make a request: a replayed command or submission.
+      CREATE TABLE seen_triggers (
+        trigger_id TEXT PRIMARY KEY,
+        at         INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX seen_triggers_by_at ON seen_triggers (at);
+
+      -- A message Slack will never accept: kept with its error, never retried.
+      ALTER TABLE outbox ADD COLUMN dead_at INTEGER;
+    `,
+  },
 ];
 
 /**

@@ -12,7 +12,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../lifecycle/clock.js';
-import type { PurchaseRequest, RequestEvent } from '../requests/types.js';
+import { noticeKeys } from '../notices/types.js';
+import { BOT_ACTOR, openKey, type PurchaseRequest, type RequestEvent } from '../requests/types.js';
 import { StoreError } from './errors.js';
 import { runMigrations } from './migrations.js';
 import type {
@@ -21,6 +22,7 @@ import type {
   NewOutboxMessage,
   NewRequest,
   NoticeRecord,
+  OutboxHealth,
   OutboxMessage,
   Store,
   Transition,
@@ -52,6 +54,8 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/** How long a trigger id is remembered: far longer than Slack ever redelivers a request. */
+const TRIGGER_MEMORY_MS = 24 * 60 * 60_000;
 const MAX_ERROR_LENGTH = 1_000;
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
@@ -61,6 +65,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   const db = new Database(options.path);
   try {
+    // Opening may wait inside SQLite: nothing is served yet.
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // FULL: a committed `executing` must survive a power cut, or the request could run twice.
     db.pragma('synchronous = FULL');
@@ -71,21 +76,27 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       db.pragma('journal_mode = WAL');
       runMigrations(db);
     });
-    return createSqliteStore(db, options.clock ?? systemClock);
+    // From here on no waiting inside SQLite: its busy handler sleeps on the event loop's thread,
+    // freezing acks and /healthz while another process holds the write lock. `read` and `write`
+    // wait on timers instead.
+    db.pragma('busy_timeout = 0');
+    return createSqliteStore(db, options.clock ?? systemClock, busyTimeoutMs);
   } catch (err) {
     db.close();
     throw mapDriverError(err);
   }
 }
 
-async function retryWhileBusy(timeoutMs: number, fn: () => void): Promise<void> {
+async function retryWhileBusy<R>(timeoutMs: number, fn: () => R): Promise<R> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return fn();
     } catch (err) {
       if (!isBusy(err) || Date.now() >= deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100, 5 * 2 ** attempt)));
+      // Jitter keeps processes that wait for the same lock from retrying in step.
+      const wait = Math.min(50, 2 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
@@ -112,6 +123,7 @@ const requestRowSchema = z.object({
   decided_at: nullable(epochMsSchema),
   decision_note: nullable(z.string()),
   execution_started_at: nullable(epochMsSchema),
+  call_started_at: nullable(epochMsSchema),
   finished_at: nullable(epochMsSchema),
   outcome: nullable(jsonText(requestOutcomeSchema)),
   card_channel: nullable(z.string()),
@@ -128,9 +140,11 @@ const eventRowSchema = z.object({
   detail: jsonText(jsonObjectSchema),
 });
 
+const OUTBOX_KINDS = ['card', 'thread_reply', 'ephemeral', 'response', 'notice'] as const;
+
 const outboxRowSchema = z.object({
   id: z.number().int(),
-  kind: z.enum(['card', 'thread_reply', 'ephemeral', 'notice']),
+  kind: z.enum(OUTBOX_KINDS),
   channel: z.string(),
   request_id: nullable(z.string()),
   user_id: nullable(z.string()),
@@ -140,6 +154,7 @@ const outboxRowSchema = z.object({
   next_attempt_at: epochMsSchema,
   last_error: nullable(z.string()),
   delivered_at: nullable(epochMsSchema),
+  dead_at: nullable(epochMsSchema),
 });
 
 interface Identified {
@@ -162,6 +177,7 @@ function toRequest(row: Identified): PurchaseRequest {
     ...(r.decided_at !== undefined && { decidedAt: r.decided_at }),
     ...(r.decision_note !== undefined && { decisionNote: r.decision_note }),
     ...(r.execution_started_at !== undefined && { executionStartedAt: r.execution_started_at }),
+    ...(r.call_started_at !== undefined && { callStartedAt: r.call_started_at }),
     ...(r.finished_at !== undefined && { finishedAt: r.finished_at }),
     ...(r.outcome !== undefined && { outcome: r.outcome }),
     ...(r.card_channel !== undefined &&
@@ -196,6 +212,7 @@ function toOutboxMessage(row: Identified): OutboxMessage {
     nextAttemptAt: r.next_attempt_at,
     ...(r.last_error !== undefined && { lastError: r.last_error }),
     ...(r.delivered_at !== undefined && { deliveredAt: r.delivered_at }),
+    ...(r.dead_at !== undefined && { deadAt: r.dead_at }),
   };
 }
 
@@ -238,7 +255,7 @@ const newEventInput = z.object({
   detail: jsonObjectSchema.optional(),
 });
 const outboxInput = z.object({
-  kind: z.enum(['card', 'thread_reply', 'ephemeral', 'notice']),
+  kind: z.enum(OUTBOX_KINDS),
   channel: z.string().min(1),
   requestId: z.string().min(1).optional(),
   user: z.string().min(1).optional(),
@@ -277,14 +294,21 @@ function listLimit(limit: number | undefined): number {
 // ---------------------------------------------------------------------------------------------
 // The store
 
-function createSqliteStore(db: Database.Database, clock: Clock): Store {
+function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: number): Store {
   const sql = {
     getRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
     requestExists: db.prepare('SELECT 1 FROM requests WHERE id = ?').pluck(),
     insertRequest: db.prepare(
-      `INSERT INTO requests (id, state, action, quote, requester, reason, created_at, expires_at, version)
-       VALUES (@id, 'pending', @action, @quote, @requester, @reason, @created_at, @expires_at, 1)`,
+      `INSERT INTO requests (id, state, action, quote, requester, reason, created_at, expires_at, version, open_key)
+       VALUES (@id, 'pending', @action, @quote, @requester, @reason, @created_at, @expires_at, 1, @open_key)`,
     ),
+    openRequestFor: db.prepare('SELECT id FROM requests WHERE open_key = ?').pluck(),
+    rememberTrigger: db.prepare(
+      'INSERT INTO seen_triggers (trigger_id, at) VALUES (?, ?) ON CONFLICT (trigger_id) DO NOTHING',
+    ),
+    forgetTriggers: db.prepare('DELETE FROM seen_triggers WHERE at < ?'),
+    claimOf: db.prepare('SELECT request_id FROM aws_claims WHERE aws_id = ?').pluck(),
+    insertClaim: db.prepare('INSERT INTO aws_claims (aws_id, request_id, at) VALUES (?, ?, ?)'),
     // The compare-and-set: the WHERE clause is the whole check, `changes` says whether it held.
     transition: db.prepare(
       `UPDATE requests SET
@@ -294,9 +318,12 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
          decided_at = COALESCE(@decided_at, decided_at),
          decision_note = COALESCE(@decision_note, decision_note),
          execution_started_at = COALESCE(@execution_started_at, execution_started_at),
+         call_started_at = COALESCE(@call_started_at, call_started_at),
          finished_at = COALESCE(@finished_at, finished_at),
-         outcome = COALESCE(@outcome, outcome)
-       WHERE id = @id AND state IN (SELECT value FROM json_each(@from))`,
+         outcome = COALESCE(@outcome, outcome),
+         open_key = CASE WHEN @to IN ('pending', 'executing', 'unknown') THEN open_key END
+       WHERE id = @id AND state IN (SELECT value FROM json_each(@from))
+         AND (@version IS NULL OR version = @version)`,
     ),
     setCard: db.prepare(
       `UPDATE requests SET card_channel = @channel, card_ts = @ts, version = version + 1
@@ -321,16 +348,19 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
       `INSERT INTO outbox (kind, channel, request_id, user_id, payload, created_at, next_attempt_at)
        VALUES (@kind, @channel, @request_id, @user_id, @payload, @at, @at)`,
     ),
-    // Due, not leased, not delivered, and the oldest undelivered message of its request.
+    // Due, not leased, neither delivered nor dead, and the oldest such message of its request: a
+    // dead message is finished, so it no longer holds back the ones after it.
     dueOutbox: db.prepare(
       `SELECT * FROM outbox AS o
        WHERE o.delivered_at IS NULL
+         AND o.dead_at IS NULL
          AND o.next_attempt_at <= @now
          AND (o.lease_until IS NULL OR o.lease_until <= @now)
          AND (o.request_id IS NULL OR NOT EXISTS (
            SELECT 1 FROM outbox AS earlier
            WHERE earlier.request_id = o.request_id
              AND earlier.delivered_at IS NULL
+             AND earlier.dead_at IS NULL
              AND earlier.id < o.id))
        ORDER BY o.id
        LIMIT @limit`,
@@ -343,7 +373,23 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
     markFailed: db.prepare(
       `UPDATE outbox
        SET attempts = attempts + 1, next_attempt_at = @next, last_error = @error, lease_until = NULL
-       WHERE id = @id AND delivered_at IS NULL`,
+       WHERE id = @id AND delivered_at IS NULL AND dead_at IS NULL`,
+    ),
+    markDead: db.prepare(
+      `UPDATE outbox
+       SET attempts = attempts + 1, dead_at = @at, last_error = @error, lease_until = NULL
+       WHERE id = @id AND delivered_at IS NULL AND dead_at IS NULL`,
+    ),
+    listOutbox: db.prepare('SELECT * FROM outbox WHERE request_id = ? ORDER BY id'),
+    // Both read only undelivered rows, which the partial index outbox_due holds: cheap however
+    // long the delivered history grows.
+    outboxDead: db.prepare(
+      `SELECT COUNT(*) AS count, MAX(dead_at) AS last FROM outbox
+       WHERE delivered_at IS NULL AND dead_at IS NOT NULL`,
+    ),
+    outboxWaiting: db.prepare(
+      `SELECT COUNT(*) AS count, MIN(created_at) AS oldest FROM outbox
+       WHERE delivered_at IS NULL AND dead_at IS NULL`,
     ),
     recordNotice: db.prepare(
       `INSERT INTO notices (key, at, detail) VALUES (@key, @at, @detail)
@@ -386,21 +432,19 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
     }
   };
 
-  /** Wraps `fn` in a `BEGIN IMMEDIATE` transaction; driver errors leave as `StoreError`s. */
+  /**
+   * Wraps `fn` in a `BEGIN IMMEDIATE` transaction, retried while another process holds the write
+   * lock; driver errors leave as `StoreError`s.
+   */
   function write<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
     const tx = db.transaction(fn);
-    return async (...args: A) => {
-      try {
-        return tx.immediate(...args);
-      } catch (err) {
-        throw mapDriverError(err);
-      }
-    };
+    return (...args: A) => read(() => tx.immediate(...args));
   }
 
+  /** Runs `fn`, retrying on SQLITE_BUSY with timers (never blocking) for up to the busy timeout. */
   async function read<R>(fn: () => R): Promise<R> {
     try {
-      return fn();
+      return await retryWhileBusy(busyTimeoutMs, fn);
     } catch (err) {
       throw mapDriverError(err);
     }
@@ -415,9 +459,27 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
       if (sql.requestExists.get(request.id)) {
         throw new StoreError('store_conflict', `request ${request.id} already exists`);
       }
+      const action = checkInput(requestActionSchema, request.action, 'the action');
+      const key = openKey(action);
+      const open = sql.openRequestFor.get(key) as string | undefined;
+      if (open !== undefined) {
+        throw new StoreError('store_open_request', `request ${open} is open for ${key}`, {
+          detail: { openRequestId: open },
+        });
+      }
+      if (request.triggerId !== undefined) {
+        sql.forgetTriggers.run(at - TRIGGER_MEMORY_MS);
+        if (sql.rememberTrigger.run(String(request.triggerId), at).changes !== 1) {
+          throw new StoreError(
+            'store_duplicate_trigger',
+            'a request was already made from this trigger',
+          );
+        }
+      }
       sql.insertRequest.run({
         id: request.id,
-        action: JSON.stringify(checkInput(requestActionSchema, request.action, 'the action')),
+        open_key: key,
+        action: JSON.stringify(action),
         quote: JSON.stringify(checkInput(quoteSchema, request.quote, 'the quote')),
         requester: request.requester,
         reason: request.reason,
@@ -435,29 +497,61 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
     const to = checkInput(requestStateSchema, t.to, 'the to-state');
     const p = t.patch ?? {};
     const date = (d: Date | undefined, what: string) => (d === undefined ? null : epochMs(d, what));
+    const outcome =
+      p.outcome === undefined
+        ? undefined
+        : checkInput(requestOutcomeSchema, p.outcome, 'the outcome');
+    const awsId =
+      to === 'succeeded' ? (outcome?.transactionId ?? outcome?.reservationArn) : undefined;
+    if (awsId !== undefined && takenIds([awsId], id).size > 0) {
+      const current = readRequest(id);
+      const expected = current && from.includes(current.state);
+      return {
+        applied: false,
+        request: current,
+        ...(expected && { refused: { code: 'aws_record_taken' as const, awsId } }),
+      };
+    }
     const changes = sql.transition.run({
       id,
       to,
       from: JSON.stringify(from),
+      version: t.expectedVersion ?? null,
+      call_started_at: date(p.callStartedAt, 'callStartedAt'),
       decided_by: p.decidedBy ?? null,
       decided_at: date(p.decidedAt, 'decidedAt'),
       decision_note: p.decisionNote ?? null,
       execution_started_at: date(p.executionStartedAt, 'executionStartedAt'),
       finished_at: date(p.finishedAt, 'finishedAt'),
-      outcome:
-        p.outcome === undefined
-          ? null
-          : JSON.stringify(checkInput(requestOutcomeSchema, p.outcome, 'the outcome')),
+      outcome: outcome === undefined ? null : JSON.stringify(outcome),
     }).changes;
     const applied = changes === 1;
     if (applied) {
       const at = epochMs(clock(), 'the clock');
+      if (awsId !== undefined) sql.insertClaim.run(awsId, id, at);
       sql.insertEvent.run(eventParams(id, t.event, at));
       queue(t.outbox ?? [], at);
       for (const notice of t.notices ?? []) insertNotice(notice, at);
     }
     return { applied, request: readRequest(id) };
   });
+
+  /** Ids of `ids` claimed by a request other than `requestId`, or announced as outside the bot. */
+  const takenIds = (ids: readonly string[], requestId: string): Set<string> => {
+    const taken = new Set<string>();
+    for (const awsId of ids) {
+      const owner = sql.claimOf.get(awsId) as string | undefined;
+      if (owner !== undefined && owner !== requestId) taken.add(awsId);
+      for (const key of [noticeKeys.transaction(awsId), noticeKeys.reservation(awsId)]) {
+        const row = sql.getNotice.get(key) as Identified | undefined;
+        if (!row) continue;
+        // The request's own key (written with its outcome) is the only notice that is not "taken".
+        const detail = toNotice(row).detail;
+        if (detail?.by !== BOT_ACTOR || detail.requestId !== requestId) taken.add(awsId);
+      }
+    }
+    return taken;
+  };
 
   const addEvent = write((requestId: string, event: NewEvent) => {
     mustExist(requestId, 'an event');
@@ -497,6 +591,25 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
       error: String(error).slice(0, MAX_ERROR_LENGTH),
     });
   });
+
+  const markDead = write((messageId: number, at: Date, error: string) => {
+    sql.markDead.run({
+      id: messageId,
+      at: epochMs(at, 'the time of death'),
+      error: String(error).slice(0, MAX_ERROR_LENGTH),
+    });
+  });
+
+  const outboxHealth = (): OutboxHealth => {
+    const dead = sql.outboxDead.get() as { count: number; last: number | null };
+    const waiting = sql.outboxWaiting.get() as { count: number; oldest: number | null };
+    return {
+      dead: dead.count,
+      ...(dead.last !== null && { lastDeadAt: new Date(dead.last) }),
+      waiting: waiting.count,
+      ...(waiting.oldest !== null && { oldestWaitingSince: new Date(waiting.oldest) }),
+    };
+  };
 
   /** True when this call recorded the key (it was new). */
   const insertNotice = (notice: NewNotice, at: number): boolean => {
@@ -546,6 +659,7 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
     getRequest: (id) => read(() => readRequest(id)),
     transition,
     addEvent,
+    takenAwsIds: (ids, requestId) => read(() => takenIds(ids, requestId)),
     listRequests: (query = {}) =>
       read(() => {
         const states =
@@ -578,6 +692,10 @@ function createSqliteStore(db: Database.Database, clock: Clock): Store {
         return row ? toWatchState(row) : undefined;
       }),
     commitWatch,
+    markDead,
+    listOutbox: (requestId) =>
+      read(() => (sql.listOutbox.all(requestId) as Identified[]).map(toOutboxMessage)),
+    outboxHealth: () => read(outboxHealth),
     async close() {
       if (db.open) db.close();
     },

@@ -26,16 +26,20 @@ export interface NewEvent {
  * - `card`: post the request card in `channel`, or edit it in place once posted.
  * - `thread_reply`: post in the card's thread (waits until the card exists).
  * - `ephemeral`: a message only `user` sees in `channel`.
+ * - `response`: an ephemeral answer on a Slack `response_url` (`payload.responseUrl`), which
+ *   reaches the user whether or not they are in `channel`; valid for 30 minutes.
  * - `notice`: a channel message whose blocks are in `payload` (issue 4's notices).
  */
 export interface NewOutboxMessage {
-  readonly kind: 'card' | 'thread_reply' | 'ephemeral' | 'notice';
+  readonly kind: OutboxKind;
   readonly channel: string;
   readonly requestId?: string;
   readonly user?: string;
   /** Kind-specific data, JSON-serialisable (e.g. which reply: `{ about: 'outcome' }`). */
   readonly payload?: Readonly<Record<string, unknown>>;
 }
+
+export type OutboxKind = 'card' | 'thread_reply' | 'ephemeral' | 'response' | 'notice';
 
 export interface OutboxMessage extends NewOutboxMessage {
   readonly id: number;
@@ -44,6 +48,18 @@ export interface OutboxMessage extends NewOutboxMessage {
   readonly nextAttemptAt: Date;
   readonly lastError?: string;
   readonly deliveredAt?: Date;
+  /** Set when Slack refused the message for good: it is kept with its error, never retried. */
+  readonly deadAt?: Date;
+}
+
+/** What `/healthz` tells about delivery. */
+export interface OutboxHealth {
+  /** Messages Slack refused for good (never delivered). */
+  readonly dead: number;
+  readonly lastDeadAt?: Date;
+  /** Messages not delivered yet and still being tried. */
+  readonly waiting: number;
+  readonly oldestWaitingSince?: Date;
 }
 
 export interface NewRequest {
@@ -54,6 +70,11 @@ export interface NewRequest {
   readonly reason: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
+  /**
+   * The Slack `trigger_id` of the command, submission or click that made the request. A second
+   * request with the same trigger id (a replayed delivery) is refused with `store_duplicate_trigger`.
+   */
+  readonly triggerId?: string;
 }
 
 /** Fields a transition may set; `state` and `version` are set by the store. */
@@ -62,6 +83,7 @@ export interface RequestPatch {
   readonly decidedAt?: Date;
   readonly decisionNote?: string;
   readonly executionStartedAt?: Date;
+  readonly callStartedAt?: Date;
   readonly finishedAt?: Date;
   readonly outcome?: RequestOutcome;
 }
@@ -69,6 +91,8 @@ export interface RequestPatch {
 export interface Transition {
   /** Applied only if the request is in one of these states now. */
   readonly from: readonly RequestState[];
+  /** And, when given, only if nothing else wrote the request since it was read at this version. */
+  readonly expectedVersion?: number;
   readonly to: RequestState;
   readonly patch?: RequestPatch;
   readonly event: NewEvent;
@@ -126,6 +150,12 @@ export interface WatchCommitResult {
 
 export interface TransitionResult {
   readonly applied: boolean;
+  /**
+   * Why a transition that found the request in an expected state still did not apply: the AWS
+   * record its outcome names (transaction id or reservation ARN) already belongs to another
+   * request, or was announced as made outside the bot.
+   */
+  readonly refused?: { readonly code: 'aws_record_taken'; readonly awsId: string };
   /** The request as it is after the call (changed or not); undefined if no such request. */
   readonly request: PurchaseRequest | undefined;
 }
@@ -137,20 +167,34 @@ export interface ListRequestsQuery {
 }
 
 export interface Store {
-  /** Creates a `pending` request with its `created` event and outbox messages, atomically. */
+  /**
+   * Creates a `pending` request with its `created` event and outbox messages, atomically. Refused
+   * with `store_open_request` (detail: the open request's id) while another request for the same
+   * service, offering and kind is open, and with `store_duplicate_trigger` for a reused trigger id.
+   */
   createRequest(
     request: NewRequest,
     event: NewEvent,
     outbox: readonly NewOutboxMessage[],
   ): Promise<PurchaseRequest>;
   getRequest(id: string): Promise<PurchaseRequest | undefined>;
-  /** The one way a request changes state: compare-and-set on the state, atomically with its event and messages. */
+  /**
+   * The one way a request changes state: compare-and-set on the state (and the version, when
+   * given), atomically with its event, messages and notice keys. An outcome that names an AWS
+   * record claims it: a record can belong to one request only (see `refused`). Leaving the open
+   * states frees the request's offering for a new request.
+   */
   transition(id: string, transition: Transition): Promise<TransitionResult>;
   /** Records an event without changing state (e.g. a reconciliation attempt). */
   addEvent(requestId: string, event: NewEvent): Promise<void>;
   listRequests(query?: ListRequestsQuery): Promise<PurchaseRequest[]>;
   /** Oldest first. */
   listEvents(requestId: string): Promise<RequestEvent[]>;
+  /**
+   * AWS records (transaction ids, reservation ARNs) that reconciliation must never claim for
+   * `requestId`: claimed by another request, or announced by the watcher as made outside the bot.
+   */
+  takenAwsIds(ids: readonly string[], requestId: string): Promise<Set<string>>;
   /** Pending requests whose `expiresAt` is at or before `now`. */
   listExpired(now: Date): Promise<PurchaseRequest[]>;
   /** Records where the card was posted (first write wins; later calls change nothing). */
@@ -161,11 +205,11 @@ export interface Store {
   /**
    * Leases up to `limit` due, undelivered messages for `leaseMs`, so that two workers (replicas)
    * never hold the same message. Messages of one request are delivered in order: only the
-   * oldest undelivered message of each request is eligible.
+   * oldest message of each request that is neither delivered nor dead is eligible.
    */
   claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxMessage[]>;
   markDelivered(messageId: number, at: Date): Promise<void>;
-  /** Releases the lease and schedules the next attempt. */
+  /** Releases the lease and schedules the next attempt (a dead or delivered message stays so). */
   markFailed(messageId: number, nextAttemptAt: Date, error: string): Promise<void>;
 
   /** Records a notice key if absent; true when this call recorded it (announce), false if seen. */
@@ -182,6 +226,17 @@ export interface Store {
    * the next version. Otherwise writes nothing.
    */
   commitWatch(commit: WatchCommit): Promise<WatchCommitResult>;
+
+  /**
+   * Gives a message up for good: records `at` and `error`, counts the attempt and releases the
+   * lease. A dead message is never handed out again and no longer holds back the later messages
+   * of its request. A delivered message stays delivered.
+   */
+  markDead(messageId: number, at: Date, error: string): Promise<void>;
+  /** Every message about a request, oldest first, delivered, dead or waiting. */
+  listOutbox(requestId: string): Promise<OutboxMessage[]>;
+  /** Dead and waiting messages, counted (cheap enough for every health check). */
+  outboxHealth(): Promise<OutboxHealth>;
 
   close(): Promise<void>;
 }

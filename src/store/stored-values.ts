@@ -44,6 +44,13 @@ export const requestActionSchema: z.ZodType<RequestAction> = z.discriminatedUnio
       kind: z.literal('renew'),
       offeringId: text,
       quantity: z.number().int().min(0),
+      seen: z
+        .looseObject({
+          current: z.number().int().min(0),
+          nextPeriod: z.number().int().min(0),
+          at: text,
+        })
+        .optional(),
     }),
   ]),
   z.looseObject({
@@ -51,7 +58,7 @@ export const requestActionSchema: z.ZodType<RequestAction> = z.discriminatedUnio
     kind: z.literal('purchase'),
     offeringArn: text,
     reservationName: text,
-    start: text,
+    start: text.optional(),
   }),
 ]);
 
@@ -73,6 +80,11 @@ export const requestOutcomeSchema: z.ZodType<RequestOutcome> = z.looseObject({
   errorCode: z.string().optional(),
   message: z.string().optional(),
   source: z.enum(['answer', 'reconciliation']).optional(),
+  matchedBy: z
+    .enum(['quantity_requested', 'total_after', 'renewal_quantity', 'reservation'])
+    .optional(),
+  candidates: z.array(z.string()).optional(),
+  checkingUntil: z.string().optional(),
 });
 
 /** Event details, outbox payloads and notice details: any JSON object. */

@@ -187,6 +187,19 @@ describe('MediaConnect adapter', () => {
     expect(sim.callsTo('DescribeOffering')[0]?.input.offeringArn).toBe(SEED_IDS.offering50);
   });
 
+  it('reads and describes an offering whose ARN has no account, as ListOfferings returns it', async () => {
+    const accountless = SEED_IDS.offering50.replace(/:\d{12}:offering:/, '::offering:');
+    expect(accountless).toMatch(/^arn:aws:mediaconnect:us-west-2::offering:/);
+    const seeded = sim.state.mediaConnect.offerings.find(
+      (o) => o.offeringArn === SEED_IDS.offering50,
+    )!;
+    seeded.offeringArn = accountless;
+    expect((await aws.mediaconnect.listOfferings()).map((o) => o.id)).toContain(accountless);
+    const offering = await aws.mediaconnect.describeOffering(accountless);
+    expect(offering).toMatchObject({ id: accountless, bandwidthMbps: 50 });
+    expect(sim.callsTo('DescribeOffering')[0]?.input.offeringArn).toBe(accountless);
+  });
+
   it('lists every reservation over several pages, with start/end as dates', async () => {
     const reservations = await aws.mediaconnect.listReservations();
     expect(sim.callsTo('ListReservations', 'mediaconnect')).toHaveLength(2);
@@ -342,7 +355,24 @@ describe('errors from AWS arrive as AwsError', () => {
     expect(e.detail.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(e.detail.awsMessage).toBe(`${SECRET_TEXT} for ${c.name}`);
     expect(e.userMessage).not.toContain(SECRET_TEXT);
+    // What an admin can look up: AWS's own code for the refusal.
+    expect(e.userMessage.endsWith(`(AWS: ${c.name}).`)).toBe(true);
   });
+
+  it.each([
+    ['ListOfferings', () => aws.devicefarm.listOfferings()],
+    ['GetOfferingStatus', () => aws.devicefarm.getOfferingStatus()],
+    ['ListOfferingTransactions', () => aws.devicefarm.listTransactions()],
+  ] as const)(
+    'Device Farm %s not eligible: names the support address the API documents',
+    async (operation, call) => {
+      sim.fault('devicefarm', operation, { error: { name: 'NotEligibleException' } });
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'aws_not_eligible', operation, outcome: 'rejected' });
+      expect((err as AwsError).userMessage).toContain('aws-devicefarm-support@amazon.com');
+      expect((err as AwsError).userMessage).toContain('(AWS: NotEligibleException)');
+    },
+  );
 
   it.each([
     ['listPromotions', 'ListOfferingPromotions'],
@@ -369,20 +399,49 @@ describe('errors from AWS arrive as AwsError', () => {
   });
 
   it('MediaConnect describe calls map NotFound (real, not injected)', async () => {
-    await expect(
-      aws.mediaconnect.describeOffering(`${SEED_IDS.offering10}-nope`),
-    ).rejects.toMatchObject({
+    const unknownOffering = await aws.mediaconnect
+      .describeOffering(`${SEED_IDS.offering10}-nope`)
+      .catch((e: unknown) => e);
+    expect(unknownOffering).toMatchObject({
       code: 'aws_not_found',
       outcome: 'rejected',
+      operation: 'DescribeOffering',
       detail: { httpStatus: 404 },
     });
+    expect((unknownOffering as AwsError).userMessage).toContain('(AWS: NotFoundException)');
     await expect(
       aws.mediaconnect.describeReservation(`${SEED_IDS.activeReservation}-nope`),
     ).rejects.toMatchObject({ code: 'aws_not_found', detail: { httpStatus: 404 } });
   });
 
-  it('an empty ARN fails inside the SDK before sending, still as AwsError', async () => {
-    await expect(aws.mediaconnect.describeOffering('')).rejects.toBeInstanceOf(AwsError);
+  it('an offering lookup AWS refuses is told apart from one AWS does not know', async () => {
+    // The request service reads "aws_not_found" as "no such offering" and anything else as AWS
+    // refusing to answer; a refusal must never pass for an unknown offering.
+    for (const [name, code] of [
+      ['ForbiddenException', 'aws_forbidden'],
+      ['BadRequestException', 'aws_bad_request'],
+    ] as const) {
+      sim.reset();
+      sim.fault('mediaconnect', 'DescribeOffering', { error: { name } });
+      sim.fault('mediaconnect', 'ListOfferings', { error: { name } });
+      for (const call of [
+        () => aws.mediaconnect.describeOffering(SEED_IDS.offering10),
+        () => aws.mediaconnect.listOfferings(),
+      ]) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AwsError);
+        expect((err as AwsError).code).toBe(code);
+        expect((err as AwsError).userMessage).toContain(`(AWS: ${name})`);
+      }
+    }
+  });
+
+  it('an empty ARN is refused with a code before anything is sent', async () => {
+    await expect(aws.mediaconnect.describeOffering('')).rejects.toMatchObject({
+      name: 'AwsError',
+      code: 'aws_bad_request',
+      operation: 'DescribeOffering',
+    });
     expect(sim.callsTo('DescribeOffering')).toHaveLength(0);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The mutating side against the simulator with the real SDK clients: PurchaseOffering and
  * RenewOffering sent exactly once through the write clients, every failure with the right
- * outcome, and reconciliation (`findTransaction`, `findReservation`) after a lost answer.
+ * outcome, and reconciliation (`findTransactions`, `findReservation`) after a lost answer.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AwsErrorCode, AwsOutcome } from '../../src/aws/errors.js';
@@ -11,7 +11,6 @@ import {
   type AwsTimeouts,
   createAwsClients,
   createCapacityServices,
-  RECONCILE_CLOCK_SKEW_MS,
 } from '../../src/aws/index.js';
 import type { CapacityServices, ServiceName } from '../../src/aws/types.js';
 import { money } from '../../src/domain/money.js';
@@ -62,6 +61,12 @@ beforeEach(() => {
 afterEach(() => {
   for (const clients of built.splice(0)) clients.destroy();
 });
+
+/** A reconciliation window on AWS's (the simulator's) clock around the frozen now. */
+const aroundNow = {
+  from: new Date(NOW.getTime() - 60_000),
+  to: new Date(NOW.getTime() + 60_000),
+};
 
 const usd = (amount: number | string) => money(amount, 'USD');
 const dfSlots = (id: string) => sim.state.deviceFarm.slots[id];
@@ -261,8 +266,64 @@ describe('MediaConnect purchase', () => {
       operation: 'PurchaseOffering',
       detail: { httpStatus: 400, awsName: 'BadRequestException' },
     });
+    expect(err.userMessage).toContain('(AWS: BadRequestException)');
     expect(sim.callsTo('PurchaseOffering')).toHaveLength(1);
     expect(sim.state.mediaConnect.reservations).toHaveLength(before);
+  });
+
+  it('buys an offering whose ARN has no account, under that very ARN', async () => {
+    clearActiveReservation();
+    const accountless = SEED_IDS.offering10.replace(/:\d{12}:offering:/, '::offering:');
+    const offering = sim.state.mediaConnect.offerings.find(
+      (o) => o.offeringArn === SEED_IDS.offering10,
+    )!;
+    offering.offeringArn = accountless;
+    const reservation = await aws.mediaconnect.purchase({
+      offeringArn: accountless,
+      reservationName: 'no-account',
+      start: START,
+    });
+    expect(reservation.offeringArn).toBe(accountless);
+    expect(sim.callsTo('PurchaseOffering')[0]?.input.offeringArn).toBe(accountless);
+  });
+});
+
+describe('MediaConnect: a reservation still PROCESSING counts as active', () => {
+  /** A copy of the seed's active reservation in another state and term. */
+  function addReservation(over: { state: string; start: string; end: string; name: string }) {
+    const template = sim.state.mediaConnect.reservations.find(
+      (r) => r.reservationArn === SEED_IDS.activeReservation,
+    )!;
+    clearActiveReservation();
+    sim.state.mediaConnect.reservations.push({
+      ...structuredClone(template),
+      reservationArn: `${SEED_IDS.activeReservation}-${over.name}`,
+      reservationName: over.name,
+      reservationState: over.state,
+      start: over.start,
+      end: over.end,
+    });
+  }
+
+  it.each([
+    ['within its term', '2025-03-01T00:00:00Z', '2026-03-01T00:00:00Z'],
+    ['starting later than our clock says it is', '2025-03-15T12:05:00Z', '2026-03-15T12:05:00Z'],
+    ['with no end yet', START, ''],
+  ])('PROCESSING %s blocks', async (_, start, end) => {
+    addReservation({ state: 'PROCESSING', start, end, name: 'processing' });
+    const found = await aws.mediaconnect.activeReservation(NOW);
+    expect(found).toMatchObject({ name: 'processing', state: 'PROCESSING' });
+    expect(Number.isNaN(found!.end.getTime())).toBe(false);
+  });
+
+  it('EXPIRED and CANCELED ones do not', async () => {
+    addReservation({
+      state: 'CANCELED',
+      start: '2025-03-01T00:00:00Z',
+      end: '2026-03-01T00:00:00Z',
+      name: 'cancelled',
+    });
+    await expect(aws.mediaconnect.activeReservation(NOW)).resolves.toBeUndefined();
   });
 });
 
@@ -347,6 +408,7 @@ describe('every modelled error on a purchase or renewal: one call, right outcome
       operation: c.operation,
       detail: { awsName: c.name },
     });
+    expect(err.userMessage.endsWith(`(AWS: ${c.name}).`)).toBe(true);
     const calls = sim.callsTo(c.operation, c.service);
     expect(calls.map((x) => x.sdkRequest)).toEqual(['attempt=1; max=1']);
     expect(calls[0]?.status).toBe(err.detail.httpStatus);
@@ -354,45 +416,48 @@ describe('every modelled error on a purchase or renewal: one call, right outcome
 });
 
 describe('lost answers and reconciliation', () => {
-  it('Device Farm: answer dropped after the purchase → unknown; findTransaction finds it', async () => {
+  it('Device Farm: answer dropped after the purchase → unknown; findTransactions finds it', async () => {
     sim.fault('devicefarm', 'PurchaseOffering', { drop: 'after', times: 1 });
-    const since = NOW;
     const err = await failureOf(
       aws.devicefarm.purchase({ offeringId: SEED_IDS.iosAutomated, quantity: 2 }),
     );
     expect(err).toMatchObject({ code: 'aws_network', outcome: 'unknown' });
     expect(sim.callsTo('PurchaseOffering')).toHaveLength(1);
 
-    const found = await aws.devicefarm.findTransaction({
+    const found = await aws.devicefarm.findTransactions({
       offeringId: SEED_IDS.iosAutomated,
       type: 'PURCHASE',
-      quantity: 2,
-      since,
+      ...aroundNow,
     });
-    expect(found).toMatchObject({
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
       id: sim.state.deviceFarm.transactions.at(-1)?.transactionId,
       offeringId: SEED_IDS.iosAutomated,
       type: 'PURCHASE',
       quantity: 2,
+      createdOn: NOW,
     });
     // Reconciliation reads through the read client and never repeats the purchase.
     expect(sim.callsTo('PurchaseOffering')).toHaveLength(1);
     expect(sim.callsTo('ListOfferingTransactions')[0]?.sdkRequest).toBe('attempt=1; max=3');
   });
 
-  it('Device Farm: renewal answer dropped → findTransaction finds the RENEW', async () => {
+  it('Device Farm: renewal answer dropped → findTransactions finds the RENEW', async () => {
     sim.fault('devicefarm', 'RenewOffering', { drop: 'after', times: 1 });
     const err = await failureOf(
       aws.devicefarm.renew({ offeringId: SEED_IDS.iosRemote, quantity: 0 }),
     );
     expect(err.outcome).toBe('unknown');
-    const found = await aws.devicefarm.findTransaction({
+    const found = await aws.devicefarm.findTransactions({
       offeringId: SEED_IDS.iosRemote,
       type: 'RENEW',
-      quantity: 0,
-      since: NOW,
+      ...aroundNow,
     });
-    expect(found?.id).toBe(sim.state.deviceFarm.transactions.at(-1)?.transactionId);
+    // The seed's older RENEW of the same offering lies outside the window.
+    expect(found.map((t) => [t.id, t.quantity])).toEqual([
+      [sim.state.deviceFarm.transactions.at(-1)?.transactionId, 0],
+    ]);
+    expect(sim.callsTo('RenewOffering')).toHaveLength(1);
   });
 
   it('Device Farm: connection dropped before the purchase → unknown; nothing to find', async () => {
@@ -403,14 +468,14 @@ describe('lost answers and reconciliation', () => {
     expect(err).toMatchObject({ code: 'aws_network', outcome: 'unknown' });
     expect(sim.callsTo('PurchaseOffering')).toHaveLength(1);
     await expect(
-      aws.devicefarm.findTransaction({
+      aws.devicefarm.findTransactions({
         offeringId: SEED_IDS.iosAutomated,
         type: 'PURCHASE',
-        quantity: 2,
-        since: NOW,
+        ...aroundNow,
       }),
-    ).resolves.toBeUndefined();
+    ).resolves.toEqual([]);
     expect(dfSlots(SEED_IDS.iosAutomated)).toEqual({ current: 1, nextPeriod: 1 });
+    expect(sim.callsTo('PurchaseOffering')).toHaveLength(1);
   });
 
   it('Device Farm: a purchase past the write timeout is unknown, sent once, then found', async () => {
@@ -425,13 +490,12 @@ describe('lost answers and reconciliation', () => {
     expect(sim.callsTo('PurchaseOffering')).toHaveLength(1);
     // The simulator completes the purchase after the client gave up, as AWS could.
     await waitFor(() => dfSlots(SEED_IDS.androidPrivate)?.current === 1);
-    const query = {
+    const found = await slow.devicefarm.findTransactions({
       offeringId: SEED_IDS.androidPrivate,
-      type: 'PURCHASE' as const,
-      quantity: 1,
-      since: NOW,
-    };
-    expect(await slow.devicefarm.findTransaction(query)).toBeDefined();
+      type: 'PURCHASE',
+      ...aroundNow,
+    });
+    expect(found.map((t) => t.quantity)).toEqual([1]);
     expect(sim.callsTo('PurchaseOffering')).toHaveLength(1);
   });
 
@@ -508,43 +572,48 @@ describe('lost answers and reconciliation', () => {
   });
 });
 
-describe('findTransaction', () => {
+describe('findTransactions', () => {
+  const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
   const query = {
     offeringId: SEED_IDS.androidPrivate,
     type: 'PURCHASE' as const,
-    quantity: 2,
-    since: NOW,
+    from: at(-60_000),
+    to: at(60_000),
   };
-  const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
 
-  it('ignores older transactions, other offerings, quantities and types', async () => {
-    seedTransaction(
-      'tx-too-old',
-      query.offeringId,
-      'PURCHASE',
-      2,
-      at(-RECONCILE_CLOCK_SKEW_MS - 1_000),
-    );
+  it('ignores transactions outside the window, other offerings and types', async () => {
+    seedTransaction('tx-before', query.offeringId, 'PURCHASE', 2, at(-60_001));
+    seedTransaction('tx-after', query.offeringId, 'PURCHASE', 2, at(60_001));
     seedTransaction('tx-other-offering', SEED_IDS.androidRemote, 'PURCHASE', 2, at(5_000));
-    seedTransaction('tx-other-quantity', query.offeringId, 'PURCHASE', 3, at(5_000));
     seedTransaction('tx-other-type', query.offeringId, 'RENEW', 2, at(5_000));
     seedTransaction('tx-system', query.offeringId, 'SYSTEM', 2, at(5_000));
-    await expect(aws.devicefarm.findTransaction(query)).resolves.toBeUndefined();
+    await expect(aws.devicefarm.findTransactions(query)).resolves.toEqual([]);
 
     seedTransaction('tx-match', query.offeringId, 'PURCHASE', 2, at(1_000));
-    const found = await aws.devicefarm.findTransaction(query);
-    expect(found).toMatchObject({ id: 'tx-match', createdOn: at(1_000), quantity: 2 });
+    const found = await aws.devicefarm.findTransactions(query);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ id: 'tx-match', createdOn: at(1_000), quantity: 2 });
   });
 
-  it('allows for AWS clock skew, up to the allowance', async () => {
-    seedTransaction(
-      'tx-skewed',
-      query.offeringId,
-      'PURCHASE',
-      2,
-      at(-RECONCILE_CLOCK_SKEW_MS + 1_000),
-    );
-    expect((await aws.devicefarm.findTransaction(query))?.id).toBe('tx-skewed');
+  it('includes both edges of the window', async () => {
+    seedTransaction('tx-from', query.offeringId, 'PURCHASE', 2, query.from);
+    seedTransaction('tx-to', query.offeringId, 'PURCHASE', 2, query.to);
+    expect((await aws.devicefarm.findTransactions(query)).map((t) => t.id)).toEqual([
+      'tx-to',
+      'tx-from',
+    ]);
+  });
+
+  it('filters no quantity: every match comes back, newest first', async () => {
+    // AWS does not say whether a PURCHASE records the quantity bought or the total after it;
+    // telling them apart is the caller's judgement, not the lookup's.
+    seedTransaction('tx-quantity-2', query.offeringId, 'PURCHASE', 2, at(1_000));
+    seedTransaction('tx-quantity-5', query.offeringId, 'PURCHASE', 5, at(3_000));
+    const found = await aws.devicefarm.findTransactions(query);
+    expect(found.map((t) => [t.id, t.quantity])).toEqual([
+      ['tx-quantity-5', 5],
+      ['tx-quantity-2', 2],
+    ]);
   });
 
   it('pages through several pages and stops at the first older one', async () => {
@@ -553,34 +622,37 @@ describe('findTransaction', () => {
       seedTransaction(`tx-recent-${i}`, SEED_IDS.iosRemote, 'RENEW', 1, at(10_000 + i));
     }
     seedTransaction('tx-match', query.offeringId, 'PURCHASE', 2, at(2_000));
-    const found = await aws.devicefarm.findTransaction(query);
-    expect(found?.id).toBe('tx-match');
+    const found = await aws.devicefarm.findTransactions(query);
+    expect(found.map((t) => t.id)).toEqual(['tx-match']);
     // One transaction per page: 5 + 1 recent pages, then the first older page ends the walk.
     const calls = sim.callsTo('ListOfferingTransactions');
     expect(calls).toHaveLength(7);
     expect(calls[0]?.input.nextToken).toBeUndefined();
     expect(calls.slice(1).every((c) => typeof c.input.nextToken === 'string')).toBe(true);
+    expect(calls.every((c) => c.sdkRequest === 'attempt=1; max=3')).toBe(true);
   });
 
   it('reads a single page when nothing is recent', async () => {
-    await expect(aws.devicefarm.findTransaction(query)).resolves.toBeUndefined();
+    await expect(aws.devicefarm.findTransactions(query)).resolves.toEqual([]);
     expect(sim.callsTo('ListOfferingTransactions')).toHaveLength(1);
   });
 
-  it('skips transactions already accounted for', async () => {
-    seedTransaction('tx-theirs', query.offeringId, 'PURCHASE', 2, at(0));
-    seedTransaction('tx-ours', query.offeringId, 'PURCHASE', 2, at(3_000));
-    expect((await aws.devicefarm.findTransaction(query))?.id).toBe('tx-theirs');
-    expect(
-      (await aws.devicefarm.findTransaction({ ...query, excludeIds: ['tx-theirs'] }))?.id,
-    ).toBe('tx-ours');
+  it('fails loudly when a match AWS lists cannot be read', async () => {
+    seedTransaction('', query.offeringId, 'PURCHASE', 2, at(1_000));
+    await expect(aws.devicefarm.findTransactions(query)).rejects.toMatchObject({
+      name: 'AwsError',
+      code: 'aws_unknown',
+      outcome: 'unknown',
+      operation: 'ListOfferingTransactions',
+      detail: { awsMessage: expect.stringMatching(/transaction id or date/) },
+    });
   });
 
   it('fails as AwsError when AWS fails', async () => {
     sim.fault('devicefarm', 'ListOfferingTransactions', {
       error: { name: 'ServiceAccountException' },
     });
-    await expect(aws.devicefarm.findTransaction(query)).rejects.toMatchObject({
+    await expect(aws.devicefarm.findTransactions(query)).rejects.toMatchObject({
       name: 'AwsError',
       code: 'aws_service_account',
       operation: 'ListOfferingTransactions',

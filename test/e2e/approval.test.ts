@@ -3,7 +3,7 @@
  * real SQLite file, the AWS simulator, and a fake Slack that records every message and can fail.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestState } from '../../src/requests/types.js';
+import { OPEN_STATES, type RequestState } from '../../src/requests/types.js';
 import { SEED_IDS } from '../../src/sim/index.js';
 import {
   APPROVE_ACTION,
@@ -36,9 +36,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.stop();
 });
-beforeEach(() => {
+beforeEach(async () => {
   h.sim.clearFaults();
   h.slack.clearFaults();
+  // One request per offering and action may be open: each test starts with none.
+  for (const r of await h.bot.store.listRequests({ states: OPEN_STATES, limit: 200 })) {
+    await h.bot.store.transition(r.id, {
+      from: OPEN_STATES,
+      to: 'cancelled',
+      event: { actor: 'test', type: 'cleanup' },
+    });
+  }
 });
 afterEach(async () => {
   await h.bot.outbox.deliverDue();
@@ -82,15 +90,22 @@ const purchases = () => h.sim.callsTo('PurchaseOffering', 'devicefarm');
 
 describe('Device Farm purchase', () => {
   it('is bought exactly once, after a second person approves, and reported in the channel', async () => {
-    const id = await request(`purchase devicefarm ${DF} 2`);
+    const before0 = h.slack.callsTo('chat.postMessage').length;
+    const command = await h.command(`purchase devicefarm ${DF} 2`, { userId: ALICE });
+    const id = await h.slack.waitFor('the card', () =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .slice(before0)
+        .map((c) => buttonValue(c, APPROVE_ACTION))
+        .find(Boolean),
+    );
     const pending = await h.bot.requests.get(id);
     expect(pending).toMatchObject({ state: 'pending', requester: ALICE });
     expect(pending?.quote.commitsMicros).toBe('500000000');
-    // The requester is told, only them.
-    const ephemeral = await h.slack.waitFor('the requester confirmation', () =>
-      h.slack.callsTo('chat.postEphemeral').find((c) => c.args.user === ALICE),
-    );
-    expect(String(ephemeral.args.text)).toContain(id);
+    // The requester is told, only them: on the command's response_url, wherever they are.
+    const confirmation = await h.answerTo(command.responseUrl);
+    expect(confirmation.response_type).toBe('ephemeral');
+    expect(String(confirmation.text)).toContain(id);
 
     const before = purchases().length;
     await click(APPROVE_ACTION, id, BOB);
@@ -118,7 +133,14 @@ describe('Device Farm purchase', () => {
     );
     expect(reply.args.thread_ts).toBe(done.card?.ts);
     const events = await h.bot.store.listEvents(id);
-    expect(events.map((e) => e.type)).toEqual(['created', 'approved', 'succeeded']);
+    // The call is stamped before it is sent, and AWS's answer is kept as soon as it arrives.
+    expect(events.map((e) => e.type)).toEqual([
+      'created',
+      'approved',
+      'call_started',
+      'aws_answered',
+      'succeeded',
+    ]);
   });
 
   it('renews at 0 to let slots lapse, with one RenewOffering call', async () => {

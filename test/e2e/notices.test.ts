@@ -296,6 +296,127 @@ describe('Device Farm renewals and changes made outside the bot', () => {
   });
 });
 
+describe('notice buttons act on what AWS holds at the click', () => {
+  let h: Harness;
+  const start = new Date('2026-11-24T12:00:00Z');
+  const keyOf = (offeringId: string) => `renewal:${offeringId}:2026-12-01:7d`;
+  const renewCalls = () => h.sim.callsTo('RenewOffering', 'devicefarm');
+  const renewsOf = async (offeringId: string) =>
+    (await h.bot.requests.history(100)).filter(
+      (r) =>
+        r.action.service === 'devicefarm' &&
+        r.action.kind === 'renew' &&
+        r.action.offeringId === offeringId,
+    );
+  /** Every version of a request's card: the post, then each update, as visible text. */
+  const cardTexts = (id: string) => {
+    const posted = h.slack
+      .callsTo('chat.postMessage')
+      .find((c) => !c.failed && buttonValues(c, APPROVE_ACTION).includes(id));
+    if (!posted) return [];
+    const updates = h.slack
+      .callsTo('chat.update')
+      .filter((c) => !c.failed && blockText(c.args).includes(id));
+    return [posted, ...updates].map((c) => blockText(c.args));
+  };
+
+  beforeAll(async () => {
+    h = await startHarness({ now: start });
+    await poll(h);
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('Keep renews the slots held at the click, and the card shows the numbers', async () => {
+    const offeringId = SEED_IDS.androidAutomated;
+    // The notice said 3 held and 3 renewing; since then the account changed.
+    const [notice] = withButton(h, NOTICE_KEEP_ACTION, keyOf(offeringId));
+    expect(blockText(notice!.args)).toContain('holding 3 now');
+    h.sim.state.deviceFarm.slots[offeringId] = { current: 7, nextPeriod: 5 };
+    const before = renewCalls().length;
+
+    const { responseUrl } = await click(h, NOTICE_KEEP_ACTION, keyOf(offeringId), ALICE);
+    const keep = await requestIn(h, 'pending', offeringId, start.getTime());
+    // The click's origin reached the request: its confirmation answers on the click's response_url.
+    expect(blockText(await h.answerTo(responseUrl))).toContain(keep.id);
+    expect(keep.action).toMatchObject({
+      kind: 'renew',
+      quantity: 7,
+      seen: { current: 7, nextPeriod: 5 },
+    });
+    const [card] = await h.slack.waitFor('the card', () => {
+      const texts = cardTexts(keep.id);
+      return texts.length > 0 && texts;
+    });
+    expect(card).toMatch(
+      /holds \*7\* now · \*5\* set to renew next period → this request sets \*7\*/,
+    );
+
+    await click(h, APPROVE_ACTION, keep.id, BOB);
+    await requestIn(h, 'succeeded', offeringId, start.getTime());
+    const calls = renewCalls().slice(before);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.input).toMatchObject({ offeringId, quantity: 7 });
+    expect(h.sim.state.deviceFarm.slots[offeringId]).toEqual({ current: 7, nextPeriod: 7 });
+    const finished = await h.slack.waitFor('the updated card', () =>
+      cardTexts(keep.id).find((t) => t.includes('Renewal set')),
+    );
+    expect(finished).toContain('this request sets *7*');
+  });
+
+  it('refuses Keep and Let lapse while AWS cannot be read, and creates nothing', async () => {
+    const offeringId = SEED_IDS.androidRemote;
+    h.sim.fault('devicefarm', 'GetOfferingStatus', {
+      error: { name: 'ServiceAccountException', status: 400, message: 'account suspended' },
+    });
+    try {
+      for (const actionId of [NOTICE_KEEP_ACTION, NOTICE_LAPSE_ACTION]) {
+        const { responseUrl } = await click(h, actionId, keyOf(offeringId), ALICE);
+        expect(String((await h.answerTo(responseUrl)).text)).toMatch(/could not read from AWS/i);
+      }
+    } finally {
+      h.sim.clearFaults();
+    }
+    expect(await renewsOf(offeringId)).toEqual([]);
+  });
+
+  it('refuses a notice whose offering the account no longer holds', async () => {
+    const offeringId = SEED_IDS.iosAutomated;
+    h.sim.state.deviceFarm.slots[offeringId] = { current: 0, nextPeriod: 0 };
+    const { responseUrl } = await click(h, NOTICE_LAPSE_ACTION, keyOf(offeringId), ALICE);
+    expect(String((await h.answerTo(responseUrl)).text)).toMatch(/no longer lists/i);
+    expect(await renewsOf(offeringId)).toEqual([]);
+  });
+
+  it('ten concurrent Keep clicks make one request; the others are told which', async () => {
+    const offeringId = SEED_IDS.iosRemote; // 1 held, nothing renews: Keep asks for 1
+    const clicks = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        click(h, NOTICE_KEEP_ACTION, keyOf(offeringId), i % 2 ? ALICE : BOB),
+      ),
+    );
+    const refusals = () =>
+      clicks.flatMap(({ responseUrl }) =>
+        h.slack
+          .responsesTo(responseUrl)
+          .map((r) => String(r.body.text ?? ''))
+          .filter((t) => !/waiting for approval/i.test(t))
+          .slice(0, 1),
+      );
+    // Every click settles: either it made a request or it was refused.
+    await waitForAsync('all ten clicks to settle', async () => {
+      const made = (await renewsOf(offeringId)).length;
+      return made + refusals().length >= 10;
+    });
+    const made = await renewsOf(offeringId);
+    expect(made).toHaveLength(1);
+    expect(made[0]!.action).toMatchObject({ quantity: 1 });
+    expect(refusals()).toHaveLength(9);
+    for (const text of refusals()) expect(text).toContain(made[0]!.id);
+  });
+});
+
 describe('MediaConnect reservations', () => {
   let h: Harness;
   const start = new Date('2026-11-24T12:00:00Z'); // live-events ends 20 days later, 14 Dec

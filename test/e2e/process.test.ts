@@ -74,6 +74,9 @@ afterAll(async () => {
   await Promise.all([sim.close(), slack.close()]);
 });
 
+/** How long shutdown may wait for acknowledged work (`drainTimeoutMs`'s default in app.ts). */
+const DRAIN_LIMIT_MS = 15_000;
+
 function botEnv(port: number): Record<string, string> {
   return botProcessEnv({ workDir: mkdtempSync(join(tmpdir(), 'slots-bot-')), port, slack, sim });
 }
@@ -96,6 +99,13 @@ describe('the slots-bot process', () => {
     expect(err).not.toContain('LEAKVALUE');
     expect(err).not.toContain('eighty');
     expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a poll interval longer than it may be, naming the variable and the maximum', async () => {
+    const bot = runBot({ ...botEnv(await freePort()), SLOTS_POLL_INTERVAL: '30d' });
+    running.push(bot);
+    expect(await bot.exited).toBe(78);
+    expect(bot.stderr()).toContain('SLOTS_POLL_INTERVAL must be at most 24h');
   });
 
   it('refuses to start when Slack rejects the bot token', async () => {
@@ -137,4 +147,38 @@ describe('the slots-bot process', () => {
     expect(logs).not.toContain(SIGNING_SECRET);
     expect(logs).not.toContain(PROCESS_AWS_SECRET);
   });
+
+  it.each([
+    ['SIGTERM', 'stdout is'],
+    ['SIGINT', 'stdout and stderr are'],
+  ] as const)(
+    '%s ends it within the drain limit when %s a closed pipe',
+    async (signal, closed) => {
+      const port = await freePort();
+      // Debug logging: many lines still to write when the signal comes.
+      const bot = runBot({ ...botEnv(port), LOG_LEVEL: 'debug' });
+      running.push(bot);
+      await waitHealthy(port, bot);
+
+      const eventsUrl = `http://127.0.0.1:${port}/slack/events`;
+      const res = await sendSlashCommand(eventsUrl, {
+        text: 'help',
+        responseUrl: slack.responseUrl(),
+      });
+      expect(res.status).toBe(200);
+
+      // The reader goes away; the shutdown's own log lines are the first to meet EPIPE.
+      bot.child.stdout!.destroy();
+      if (closed !== 'stdout is') bot.child.stderr!.destroy();
+      const started = Date.now();
+      bot.child.kill(signal);
+      const ended = await Promise.race([
+        bot.exited,
+        new Promise<'still running'>((r) => setTimeout(() => r('still running'), DRAIN_LIMIT_MS)),
+      ]);
+      expect(ended).toBe(0);
+      expect(Date.now() - started).toBeLessThan(DRAIN_LIMIT_MS);
+    },
+    45_000,
+  );
 });

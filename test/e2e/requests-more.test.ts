@@ -3,7 +3,8 @@
  * and a restart that finds a request left `executing`.
  */
 import { DeviceFarmClient, PurchaseOfferingCommand } from '@aws-sdk/client-device-farm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OPEN_STATES } from '../../src/requests/types.js';
 import { SEED_IDS } from '../../src/sim/index.js';
 import { APPROVE_ACTION } from '../../src/slack/views/request-card.js';
 import {
@@ -47,6 +48,17 @@ async function pendingRequest(requester: string, quantity: number) {
 }
 
 const requestCount = async () => (await h.bot.store.listRequests({ limit: 200 })).length;
+/** One request per offering and action may be open: tests that make one start with none. */
+async function closeOpen(): Promise<void> {
+  for (const r of await h.bot.store.listRequests({ states: OPEN_STATES, limit: 200 })) {
+    await h.bot.store.transition(r.id, {
+      from: OPEN_STATES,
+      to: 'cancelled',
+      event: { actor: 'test', type: 'cleanup' },
+    });
+  }
+}
+
 const buys = () => h.sim.callsTo('PurchaseOffering').length + h.sim.callsTo('RenewOffering').length;
 
 describe('the request modal', () => {
@@ -141,17 +153,20 @@ describe('bad input changes nothing', () => {
     expect(buys()).toBe(purchases);
   });
 
-  it.each([
-    [`purchase devicefarm ${'f'.repeat(36)} 1`, /does not list this offering/],
-    [`purchase devicefarm ${DF} 1 promo-unknown`, /not one of this account's unused promotions/],
-    [`purchase mediaconnect ${SEED_IDS.offering10} another 2026-11-22T10:00:00Z`, /active/],
-  ])('%j → checked against AWS, refused, nothing created', async (text, pattern) => {
-    const [requests, purchases] = [await requestCount(), buys()];
-    const res = await h.command(text, { userId: 'U0ALICE' });
-    expect(res.status).toBe(200);
-    expect(blockText(await h.answerTo(res.responseUrl))).toMatch(pattern);
-    expect(await requestCount()).toBe(requests);
-    expect(buys()).toBe(purchases);
+  describe('checked against AWS', () => {
+    beforeEach(closeOpen);
+    it.each([
+      [`purchase devicefarm ${'f'.repeat(36)} 1`, /does not list this offering/],
+      [`purchase devicefarm ${DF} 1 promo-unknown`, /not one of this account's unused promotions/],
+      [`purchase mediaconnect ${SEED_IDS.offering10} another 2026-11-22T10:00:00Z`, /active/],
+    ])('%j → checked against AWS, refused, nothing created', async (text, pattern) => {
+      const [requests, purchases] = [await requestCount(), buys()];
+      const res = await h.command(text, { userId: 'U0ALICE' });
+      expect(res.status).toBe(200);
+      expect(blockText(await h.answerTo(res.responseUrl))).toMatch(pattern);
+      expect(await requestCount()).toBe(requests);
+      expect(buys()).toBe(purchases);
+    });
   });
 
   it('survives a fuzz run of random command texts: every request acked, nothing bought', async () => {
@@ -205,6 +220,9 @@ describe('bad input changes nothing', () => {
 
 describe('lists and expiry', () => {
   it('/slots pending and /slots history show requests with who asked', async () => {
+    await closeOpen();
+    await h.command(`purchase devicefarm ${DF} 1`, { userId: 'U0ALICE' });
+    await pendingRequest('U0ALICE', 1);
     const res = await h.command('pending', { userId: 'U0BOB' });
     expect(blockText(await h.answerTo(res.responseUrl))).toContain('U0ALICE');
     const hist = await h.command('history 5', { userId: 'U0BOB' });
@@ -212,6 +230,7 @@ describe('lists and expiry', () => {
   });
 
   it('expires a pending request after the TTL; a later approval is refused and buys nothing', async () => {
+    await closeOpen();
     const res = await h.command(`purchase devicefarm ${DF} 7`, { userId: 'U0EXPIRY' });
     expect(res.status).toBe(200);
     const request = await pendingRequest('U0EXPIRY', 7);
@@ -251,18 +270,25 @@ describe('restart with a request left executing', () => {
   ] as const)(
     '%s → reconciled (%s bought) to %s, never bought again',
     async (_name, bought, outcome) => {
+      await closeOpen();
       const quantity = bought ? 4 : 5;
       const res = await h.command(`purchase devicefarm ${DF} ${quantity}`, {
         userId: 'U0RESTART',
       });
       expect(res.status).toBe(200);
       const request = await pendingRequest('U0RESTART', quantity);
-      // The process that approved it wrote `executing` and stopped before recording AWS's answer.
-      const started = new Date(h.clock().getTime() - 5 * 60_000);
+      // The process that approved it wrote `executing` and stopped: after stamping the call and
+      // sending it (AWS bought), or before sending anything (no call stamp).
+      const started = new Date(h.clock().getTime() - (bought ? 60_000 : 5 * 60_000));
       const claimed = await h.bot.store.transition(request.id, {
         from: ['pending'],
         to: 'executing',
-        patch: { decidedBy: 'U0BOB', decidedAt: started, executionStartedAt: started },
+        patch: {
+          decidedBy: 'U0BOB',
+          decidedAt: started,
+          executionStartedAt: started,
+          ...(bought && { callStartedAt: started }),
+        },
         event: { actor: 'U0BOB', type: 'approved' },
       });
       expect(claimed.applied).toBe(true);

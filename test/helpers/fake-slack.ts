@@ -50,8 +50,33 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
+/** The workspace and app the fake installs the bot in; the payload factories use the same ids. */
+export const FAKE_TEAM_ID = 'T1';
+export const FAKE_APP_ID = 'A1';
+export const FAKE_BOT_ID = 'BBOT';
+
 const DEFAULT_HANDLERS: Record<string, Handler> = {
-  'auth.test': () => ({ user_id: 'UBOT', bot_id: 'BBOT', team: 'Test Team', team_id: 'T1' }),
+  // A workspace outside Enterprise Grid: no enterprise_id. Like Slack, no app_id either: the bot
+  // finds its app through bots.info.
+  'auth.test': () => ({
+    user_id: 'UBOT',
+    bot_id: FAKE_BOT_ID,
+    team: 'Test Team',
+    team_id: FAKE_TEAM_ID,
+    is_enterprise_install: false,
+  }),
+  'bots.info': (args) =>
+    args.bot === FAKE_BOT_ID
+      ? {
+          bot: {
+            id: FAKE_BOT_ID,
+            app_id: FAKE_APP_ID,
+            user_id: 'UBOT',
+            name: 'slots',
+            deleted: false,
+          },
+        }
+      : { ok: false, error: 'bot_not_found' },
   'chat.postMessage': (args) => ({ channel: args.channel, ts: nextTs(), message: args }),
   'chat.update': (args) => ({ channel: args.channel, ts: args.ts }),
   'chat.postEphemeral': () => ({ message_ts: nextTs() }),

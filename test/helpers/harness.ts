@@ -144,8 +144,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       clock,
       drainTimeoutMs: 5_000,
       outboxPollMs: 50,
-      reconcileAttempts: 3,
-      reconcileDelayMs: 50,
+      reconcile: { everyMs: 50 },
       expirySweepMs: 100,
     });
     // The watcher reads AWS once at start-up; tests count AWS calls from after that read.

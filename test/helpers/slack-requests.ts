@@ -1,5 +1,5 @@
 /** Signed HTTP requests, exactly as Slack sends them to `POST /slack/events`. */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 
@@ -74,7 +74,8 @@ export function slashCommandPayload(f: SlashCommandFields): Record<string, strin
     api_app_id: 'A1',
     is_enterprise_install: 'false',
     response_url: f.responseUrl,
-    trigger_id: f.triggerId ?? '1.2.3',
+    // Slack gives every command its own trigger id; a repeated one is a replayed delivery.
+    trigger_id: f.triggerId ?? `${Date.now()}.${randomUUID()}`,
   };
 }
 

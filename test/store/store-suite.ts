@@ -50,7 +50,7 @@ export function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
   sequence += 1;
   return {
     id: `R${String(sequence).padStart(7, '0')}`,
-    action: { service: 'devicefarm', kind: 'purchase', offeringId: 'off-1', quantity: 2 },
+    action: { service: 'devicefarm', kind: 'purchase', offeringId: `off-${sequence}`, quantity: 2 },
     quote: {
       service: 'devicefarm',
       offeringDescription: 'Android Remote Access Unmetered Device Slot',
@@ -791,6 +791,138 @@ export function describeStore(name: string, open: OpenStore): void {
       });
     });
 
+    describe('outbox: dead messages', () => {
+      const at = (ms: number) => new Date(T0.getTime() + ms);
+
+      it('never hands out a dead message again, and keeps its error', async () => {
+        const request = await requestIn([]);
+        await store.enqueue([
+          notice('to a deleted channel'),
+          {
+            kind: 'response',
+            channel: 'CSLOTS',
+            requestId: request.id,
+            user: 'UREQUESTER',
+            payload: { about: 'requested', responseUrl: 'https://hooks.slack.com/commands/T/1/x' },
+          },
+        ]);
+        const [dead, response] = await store.claimOutbox(T0, 10, MINUTE);
+        expect(response).toMatchObject({
+          kind: 'response',
+          requestId: request.id,
+          user: 'UREQUESTER',
+          payload: { about: 'requested', responseUrl: 'https://hooks.slack.com/commands/T/1/x' },
+        });
+        await store.markDead(dead!.id, at(1_000), 'slack error: channel_not_found');
+        await store.markDelivered(response!.id, at(1_000));
+
+        expect(await store.claimOutbox(at(DAY), 10, MINUTE)).toEqual([]);
+        // A late failure report does not bring it back, nor a second death change it.
+        await store.markFailed(dead!.id, T0, 'late timeout');
+        await store.markDead(dead!.id, at(5_000), 'again');
+        expect(await store.claimOutbox(at(DAY), 10, MINUTE)).toEqual([]);
+        // Dying does not undo a delivery either.
+        await store.markDead(response!.id, at(2_000), 'too late');
+        const [kept] = await store.listOutbox(request.id);
+        expect(kept).toMatchObject({ deliveredAt: at(1_000), attempts: 0 });
+        expect(kept?.deadAt).toBeUndefined();
+        expect(await store.outboxHealth()).toEqual({ dead: 1, lastDeadAt: at(1_000), waiting: 0 });
+      });
+
+      it('counts the attempt, releases the lease, and records when and why', async () => {
+        const request = await requestIn([]);
+        await store.enqueue([{ kind: 'card', channel: 'CSLOTS', requestId: request.id }]);
+        const [card] = await store.claimOutbox(T0, 10, 10 * MINUTE);
+        await store.markFailed(card!.id, at(1_000), 'rate limited');
+        await store.claimOutbox(at(1_000), 10, 10 * MINUTE);
+        await store.markDead(card!.id, at(2_000), 'slack error: not_in_channel');
+        expect(await store.listOutbox(request.id)).toStrictEqual([
+          {
+            id: card!.id,
+            kind: 'card',
+            channel: 'CSLOTS',
+            requestId: request.id,
+            createdAt: T0,
+            attempts: 2,
+            nextAttemptAt: at(1_000),
+            lastError: 'slack error: not_in_channel',
+            deadAt: at(2_000),
+          },
+        ]);
+      });
+
+      it('lets the next message of a request go once the one before it is dead', async () => {
+        const a = await requestIn([]);
+        await store.enqueue([
+          { kind: 'card', channel: 'CSLOTS', requestId: a.id },
+          { kind: 'response', channel: 'CSLOTS', requestId: a.id, payload: { n: 2 } },
+          { kind: 'thread_reply', channel: 'CSLOTS', requestId: a.id, payload: { n: 3 } },
+        ]);
+        const [card] = await store.claimOutbox(T0, 10, MINUTE);
+        expect(card?.kind).toBe('card');
+        expect(await store.claimOutbox(T0, 10, MINUTE)).toEqual([]);
+
+        await store.markDead(card!.id, T0, 'slack error: channel_not_found');
+        const [second] = await store.claimOutbox(T0, 10, MINUTE);
+        expect(second?.payload).toEqual({ n: 2 });
+        // Still one at a time: the third waits behind the second.
+        expect(await store.claimOutbox(T0, 10, MINUTE)).toEqual([]);
+        await store.markDead(second!.id, T0, 'response URL: http 404');
+        expect((await store.claimOutbox(T0, 10, MINUTE)).map((m) => m.payload)).toEqual([{ n: 3 }]);
+      });
+
+      it('lists every message of one request, oldest first, whatever its state', async () => {
+        const a = await requestIn([]);
+        const b = await requestIn([]);
+        await store.enqueue([
+          { kind: 'card', channel: 'CSLOTS', requestId: a.id },
+          { kind: 'card', channel: 'CSLOTS', requestId: b.id },
+          notice('not about a request'),
+          { kind: 'thread_reply', channel: 'CSLOTS', requestId: a.id },
+        ]);
+        const [first] = await store.claimOutbox(T0, 1, MINUTE);
+        await store.markDelivered(first!.id, T0);
+        const listed = await store.listOutbox(a.id);
+        expect(listed.map((m) => [m.kind, m.deliveredAt !== undefined])).toEqual([
+          ['card', true],
+          ['thread_reply', false],
+        ]);
+        expect(listed[0]!.id).toBeLessThan(listed[1]!.id);
+        expect(await store.listOutbox('MISSING')).toEqual([]);
+      });
+
+      it('counts dead and waiting messages for the health check', async () => {
+        expect(await store.outboxHealth()).toEqual({ dead: 0, waiting: 0 });
+        await store.enqueue([notice('a')]);
+        time.advance(MINUTE);
+        await store.enqueue([notice('b'), notice('c'), notice('d')]);
+        const [a, b, c] = await store.claimOutbox(at(MINUTE), 3, MINUTE);
+        await store.markDelivered(a!.id, at(MINUTE));
+        await store.markDead(b!.id, at(2 * MINUTE), 'slack error: is_archived');
+        await store.markDead(c!.id, at(3 * MINUTE), 'slack error: invalid_blocks');
+        expect(await store.outboxHealth()).toEqual({
+          dead: 2,
+          lastDeadAt: at(3 * MINUTE),
+          waiting: 1,
+          oldestWaitingSince: at(MINUTE),
+        });
+      });
+
+      it('keeps dead messages dead across a restart', async (ctx) => {
+        if (!opened.reopen) return ctx.skip();
+        await store.enqueue([notice('a')]);
+        const [a] = await store.claimOutbox(T0, 10, MINUTE);
+        await store.markDead(a!.id, T0, 'slack error: channel_not_found');
+        const other = await opened.reopen();
+        try {
+          expect(await other.claimOutbox(at(DAY), 10, MINUTE)).toEqual([]);
+          expect(await other.outboxHealth()).toMatchObject({ dead: 1, waiting: 0 });
+        } finally {
+          await other.close();
+        }
+      });
+    });
+
     describe('recordNotice', () => {
       it('records a key once: true the first time, false after', async () => {
         expect(await store.recordNotice('renewal:off-1:2025-04-01:7d', T0, { days: 7 })).toBe(true);
@@ -893,6 +1025,138 @@ export function describeStore(name: string, open: OpenStore): void {
         const again = { ...withKey, notices: [{ key: 'transaction:tx-other' }] };
         expect((await store.transition(request.id, again)).applied).toBe(false);
         expect(await store.getNotice('transaction:tx-other')).toBeUndefined();
+      });
+    });
+
+    describe('one open request per offering and action', () => {
+      const action = {
+        service: 'devicefarm',
+        kind: 'renew',
+        offeringId: 'off-open',
+        quantity: 3,
+      } as const;
+
+      it('refuses a second open request for the same service, offering and kind, naming the first', async () => {
+        const first = await store.createRequest(newRequest({ action }), created, []);
+        const second = store.createRequest(newRequest({ action }), created, [cardFor('X')]);
+        await expect(second).rejects.toMatchObject({
+          code: 'store_open_request',
+          detail: { openRequestId: first.id },
+        });
+        expect(await store.listRequests()).toHaveLength(1);
+      });
+
+      it('keeps the key open through executing and unknown, and frees it when the request ends', async () => {
+        const first = await store.createRequest(newRequest({ action }), created, []);
+        await store.transition(first.id, approve('UBOB'));
+        await store.transition(first.id, move(['executing'], 'unknown'));
+        await expect(
+          store.createRequest(newRequest({ action }), created, []),
+        ).rejects.toMatchObject({ code: 'store_open_request' });
+        await store.transition(first.id, move(['unknown'], 'failed'));
+        const next = await store.createRequest(newRequest({ action }), created, []);
+        expect(next.state).toBe('pending');
+      });
+
+      it('lets a purchase and a renewal of one offering be open together', async () => {
+        await store.createRequest(newRequest({ action }), created, []);
+        const purchase = await store.createRequest(
+          newRequest({ action: { ...action, kind: 'purchase', quantity: 1 } }),
+          created,
+          [],
+        );
+        expect(purchase.state).toBe('pending');
+      });
+
+      it('admits exactly one of many concurrent requests for one offering', async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, () =>
+            store.createRequest(newRequest({ action }), created, []),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      });
+    });
+
+    describe('trigger ids', () => {
+      it('refuses a second request made from the same trigger id, writing nothing', async () => {
+        await store.createRequest(newRequest({ triggerId: 'T-1' }), created, []);
+        await expect(
+          store.createRequest(newRequest({ triggerId: 'T-1' }), created, []),
+        ).rejects.toMatchObject({ code: 'store_duplicate_trigger' });
+        expect(await store.listRequests()).toHaveLength(1);
+        await store.createRequest(newRequest({ triggerId: 'T-2' }), created, []);
+        await store.createRequest(newRequest(), created, []);
+        expect(await store.listRequests()).toHaveLength(3);
+      });
+    });
+
+    describe('conditional on the version, and the call stamp', () => {
+      it('applies only at the version read, and records callStartedAt', async () => {
+        const r = await store.createRequest(newRequest(), created, []);
+        const executing = (await store.transition(r.id, approve('UBOB'))).request!;
+        const stale = await store.transition(r.id, {
+          ...move(['executing'], 'executing', 'call_started'),
+          expectedVersion: executing.version - 1,
+          patch: { callStartedAt: T0 },
+        });
+        expect(stale.applied).toBe(false);
+        expect(stale.request?.callStartedAt).toBeUndefined();
+        const stamped = await store.transition(r.id, {
+          ...move(['executing'], 'executing', 'call_started'),
+          expectedVersion: executing.version,
+          patch: { callStartedAt: T0 },
+        });
+        expect(stamped.applied).toBe(true);
+        expect(stamped.request?.callStartedAt?.getTime()).toBe(T0.getTime());
+        // A reconciler that read before the stamp cannot settle the request any more.
+        const late = await store.transition(r.id, {
+          ...move(['executing'], 'failed'),
+          expectedVersion: executing.version,
+        });
+        expect(late.applied).toBe(false);
+      });
+    });
+
+    describe('AWS records belong to one request', () => {
+      async function executing(): Promise<string> {
+        const r = await store.createRequest(newRequest(), created, []);
+        await store.transition(r.id, approve('UBOB'));
+        return r.id;
+      }
+      const succeed = (transactionId: string): Transition => ({
+        ...move(['executing', 'unknown'], 'succeeded'),
+        patch: { outcome: { transactionId, source: 'reconciliation' } },
+      });
+
+      it('refuses a second request claiming the same transaction, and reports it', async () => {
+        const a = await executing();
+        const b = await executing();
+        expect((await store.transition(a, succeed('tx-1'))).applied).toBe(true);
+        const second = await store.transition(b, succeed('tx-1'));
+        expect(second.applied).toBe(false);
+        expect(second.refused).toEqual({ code: 'aws_record_taken', awsId: 'tx-1' });
+        expect(second.request?.state).toBe('executing');
+        expect(await store.takenAwsIds(['tx-1', 'tx-2'], b)).toEqual(new Set(['tx-1']));
+        expect(await store.takenAwsIds(['tx-1'], a)).toEqual(new Set());
+      });
+
+      it('never lets a request claim a transaction announced as made outside the bot', async () => {
+        const a = await executing();
+        await store.recordNotice('transaction:tx-outside', T0, { kind: 'external' });
+        expect(await store.takenAwsIds(['tx-outside'], a)).toEqual(new Set(['tx-outside']));
+        const result = await store.transition(a, succeed('tx-outside'));
+        expect(result).toMatchObject({ applied: false, refused: { awsId: 'tx-outside' } });
+      });
+
+      it("treats the request's own notice key as its own", async () => {
+        const a = await executing();
+        const result = await store.transition(a, {
+          ...succeed('tx-own'),
+          notices: [{ key: 'transaction:tx-own', detail: { by: 'slots-bot', requestId: a } }],
+        });
+        expect(result.applied).toBe(true);
+        expect(await store.takenAwsIds(['tx-own'], a)).toEqual(new Set());
       });
     });
 

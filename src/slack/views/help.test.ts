@@ -39,6 +39,13 @@ describe('helpMessage', () => {
     }
   });
 
+  it('says a MediaConnect term without a start starts when the request is approved', () => {
+    const text = allText(helpMessage());
+    expect(text).toContain(
+      '`/slots purchase mediaconnect &lt;offering-arn&gt; &lt;reservation-name&gt; [start]` — request a MediaConnect reservation; start is UTC YYYY-MM-DDTHH:mm:SSZ, and without it the term starts when the request is approved',
+    );
+  });
+
   it('is within limits and has a fallback text', () => {
     const m = helpMessage();
     expect(limitViolations(m)).toEqual([]);

@@ -234,7 +234,7 @@ describe('renewal_upcoming', () => {
     const m = checkShape(notice);
     expect(actionIds(m)).toEqual([NOTICE_KEEP_ACTION, NOTICE_CHANGE_ACTION, NOTICE_LAPSE_ACTION]);
     expect(button(m, NOTICE_KEEP_ACTION)).toMatchObject({
-      text: { text: 'Keep 5 slots' },
+      text: { text: 'Keep what is held' },
       style: 'primary',
       value: notice.key,
     });
@@ -242,22 +242,22 @@ describe('renewal_upcoming', () => {
     const lapse = button(m, NOTICE_LAPSE_ACTION);
     expect(lapse.style).toBe('danger');
     expect(lapse.text.text).toBe('Let lapse');
-    expect(lapse.confirm?.text.text).toContain('all 5 slots stop on *1 Dec 2026*');
+    expect(lapse.confirm?.text.text).toContain('every slot held stops on *1 Dec 2026*');
     expect(lapse.confirm?.text.text).toContain('A different approver must approve');
     expect(contextTexts(m).join('\n')).toContain(
-      'Each button starts a renew request that a different approver must approve; nothing changes until then.',
+      'Each button reads AWS when clicked and starts a renew request for what the account holds then',
     );
   });
 
-  it('keeps the slots that renew when none are held now, and has no keep-zero button', () => {
-    expect(
-      button(checkShape(renewal({ currentQuantity: 0, nextQuantity: 2 })), NOTICE_KEEP_ACTION).text
-        .text,
-    ).toBe('Keep 2 slots');
-    expect(
-      button(checkShape(renewal({ currentQuantity: 1, nextQuantity: 0 })), NOTICE_KEEP_ACTION).text
-        .text,
-    ).toBe('Keep 1 slot');
+  it('offers Keep, naming no number, unless nothing is held or renews', () => {
+    for (const quantities of [
+      { currentQuantity: 0, nextQuantity: 2 },
+      { currentQuantity: 1, nextQuantity: 0 },
+    ]) {
+      expect(button(checkShape(renewal(quantities)), NOTICE_KEEP_ACTION).text.text).toBe(
+        'Keep what is held',
+      );
+    }
     const none = checkShape(renewal({ currentQuantity: 0, nextQuantity: 0 }));
     expect(actionIds(none)).toEqual([NOTICE_CHANGE_ACTION, NOTICE_LAPSE_ACTION]);
   });

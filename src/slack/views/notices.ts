@@ -101,10 +101,11 @@ function renewalUpcoming(n: Notice & RenewalUpcoming, now: Date): SlackMessage {
 
   const keep = held > 0 ? held : next;
   const buttons: Button[] = [];
-  // Keeping zero slots is what "Let lapse" already asks for; one button per meaning.
+  // Keeping zero slots is what "Let lapse" already asks for; one button per meaning. The label
+  // names no number: the click renews what AWS says is held then, which may differ from now.
   if (keep > 0) {
     buttons.push({
-      ...button(NOTICE_KEEP_ACTION, `Keep ${count(keep, 'slot')}`, n.key),
+      ...button(NOTICE_KEEP_ACTION, 'Keep what is held', n.key),
       style: 'primary',
     });
   }
@@ -124,7 +125,7 @@ function renewalUpcoming(n: Notice & RenewalUpcoming, now: Date): SlackMessage {
     section(lines.join('\n')),
     actions(buttons),
     context(
-      'Each button starts a renew request that a different approver must approve; nothing changes until then.',
+      'Each button reads AWS when clicked and starts a renew request for what the account holds then; a different approver must approve it, and nothing changes until then.',
       `Offering ${code(truncate(n.offeringId, ID_MAX))}`,
     ),
   ];
@@ -158,8 +159,7 @@ function renewalChange(held: number, next: number, date: string): string {
 
 /** The longest wording that fits the dialog; the date is never cut. */
 function lapseConfirmText(n: RenewalUpcoming, date: string): string {
-  const slots = n.currentQuantity > 0 ? `all ${count(n.currentQuantity, 'slot')}` : 'the slots';
-  const stop = `This asks to renew *0 slots*: ${slots} stop on *${date}*.`;
+  const stop = `This asks to renew *0 slots*: every slot held stops on *${date}*.`;
   const of = `Offering: ${awsText(n.offeringDescription, 60)}.`;
   const approver = 'A different approver must approve; nothing changes until then.';
   const candidates = [`${stop} ${of} ${approver}`, `${stop} ${approver}`, stop];

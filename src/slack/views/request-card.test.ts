@@ -7,6 +7,7 @@ import {
   APPROVE_ACTION,
   approveConfirmText,
   CANCEL_ACTION,
+  CANDIDATES_SHOWN_MAX,
   outcomeReply,
   REJECT_ACTION,
   REJECT_MODAL_CALLBACK,
@@ -14,6 +15,7 @@ import {
   REJECT_REASON_ACTION,
   REJECT_REASON_BLOCK,
   REQUEST_ACTIONS_BLOCK,
+  REQUEST_CANDIDATES_BLOCK,
   REQUEST_STATE_BLOCK,
   REQUEST_SUMMARY_BLOCK,
   refusal,
@@ -339,6 +341,171 @@ describe('requestCard after pending', () => {
       NOW,
     );
     expect(stateLine(m).match(/nothing was bought/gi)).toHaveLength(1);
+  });
+});
+
+describe('requestCard shows what AWS held and how an outcome was found', () => {
+  const renewFromNotice = (quantity: number, over: Partial<PurchaseRequest> = {}) =>
+    dfRequest({
+      action: {
+        service: 'devicefarm',
+        kind: 'renew',
+        offeringId: DF_ID,
+        quantity,
+        seen: { current: 5, nextPeriod: 5, at: '2026-11-22T08:59:00.000Z' },
+      },
+      ...over,
+    });
+
+  it('shows a renew request made from a notice with the numbers AWS reported then', () => {
+    const text = summary(requestCard(renewFromNotice(7), NOW));
+    expect(text).toContain(
+      '*AWS at 22 Nov 2026, 08:59 UTC:* holds *5* now · *5* set to renew next period → this request sets *7* from the next period',
+    );
+  });
+
+  it('says a renewal to 0 from a notice lets the held slots lapse', () => {
+    expect(summary(requestCard(renewFromNotice(0), NOW))).toMatch(
+      /holds \*5\* now .* this request sets \*0\* \(they lapse\)/,
+    );
+  });
+
+  it('shows no such line when AWS was not read for the request', () => {
+    const m = requestCard(
+      dfRequest({
+        action: { service: 'devicefarm', kind: 'renew', offeringId: DF_ID, quantity: 2 },
+      }),
+      NOW,
+    );
+    expect(summary(m)).not.toContain('holds');
+  });
+
+  it('keeps the numbers once the request is decided', () => {
+    const m = requestCard(
+      renewFromNotice(7, { state: 'succeeded', ...decided, outcome: { source: 'answer' } }),
+      NOW,
+    );
+    expect(summary(m)).toContain('this request sets *7*');
+  });
+
+  it('says AWS is being checked, and from when "nothing was bought" may be decided', () => {
+    const m = requestCard(
+      dfRequest({
+        state: 'unknown',
+        ...decided,
+        outcome: {
+          errorCode: 'aws_timeout',
+          message: 'AWS did not answer in time.',
+          checkingUntil: '2026-11-22T10:12:00.000Z',
+        },
+      }),
+      NOW,
+    );
+    const line = stateLine(m);
+    expect(line).toContain('*OUTCOME NOT KNOWN YET: slots-bot is checking AWS');
+    expect(line).toContain('will not be retried');
+    expect(line).toContain(
+      'It decides "nothing was bought" no earlier than 22 Nov 2026, 10:12 UTC (in 12 min)',
+    );
+    expect(line).toContain('AWS did not answer in time.');
+    expect(blockById(m, REQUEST_CANDIDATES_BLOCK)).toBeUndefined();
+    expect(limitViolations(m)).toEqual([]);
+  });
+
+  it('lists the candidates it could not tell apart, and what to do', () => {
+    const ids = Array.from({ length: 13 }, (_, i) => `tx-${String(i).padStart(2, '0')}`);
+    const m = requestCard(
+      dfRequest({
+        state: 'unknown',
+        ...decided,
+        outcome: { candidates: ids, checkingUntil: '2026-11-22T10:12:00.000Z' },
+      }),
+      NOW,
+    );
+    // Candidates found: the card asks the operator to look, whatever the checking window says.
+    expect(stateLine(m)).toContain('*OUTCOME UNKNOWN: check the AWS console');
+    const list = sectionById(m, REQUEST_CANDIDATES_BLOCK);
+    expect(list).toContain("*AWS lists 13 transactions that could each be this request's:*");
+    for (const id of ids.slice(0, CANDIDATES_SHOWN_MAX)) expect(list).toContain(`\`${id}\``);
+    for (const id of ids.slice(CANDIDATES_SHOWN_MAX)) expect(list).not.toContain(id);
+    expect(list).toContain('…and 3 more');
+    expect(list).toContain('cannot be told apart, so slots-bot claimed none of them');
+    expect(list).toContain('list-offering-transactions');
+    expect(actionIds(m)).toEqual([]);
+  });
+
+  it('names reservations, and the MediaConnect console, for a MediaConnect request', () => {
+    const m = requestCard(
+      mcRequest({
+        state: 'unknown',
+        ...decided,
+        outcome: { candidates: [RESERVATION_ARN, `${RESERVATION_ARN}-2`] },
+      }),
+      NOW,
+    );
+    const list = sectionById(m, REQUEST_CANDIDATES_BLOCK);
+    expect(list).toContain('*AWS lists 2 reservations');
+    expect(list).toContain(`\`${RESERVATION_ARN}\``);
+    expect(list).toContain('MediaConnect console');
+    expect(list).not.toContain('more');
+  });
+
+  it('stays within Block Kit limits with many long candidates', () => {
+    const long = Array.from({ length: 500 }, (_, i) => `${'a'.repeat(150)}${i}<&>`);
+    const m = requestCard(
+      mcRequest({
+        state: 'unknown',
+        ...decided,
+        outcome: {
+          candidates: long,
+          checkingUntil: '2026-11-22T10:12:00.000Z',
+          message: 'word '.repeat(400),
+        },
+      }),
+      NOW,
+    );
+    expect(limitViolations(m)).toEqual([]);
+    expect(sectionById(m, REQUEST_CANDIDATES_BLOCK)).toContain('…and 490 more');
+    expect(sectionById(m, REQUEST_CANDIDATES_BLOCK)).toContain(`${'a'.repeat(150)}0&lt;&amp;&gt;`);
+  });
+
+  it.each([
+    [
+      'total_after',
+      'AWS recorded the total held after the purchase rather than the quantity bought',
+    ],
+    ['quantity_requested', 'AWS recorded the quantity bought'],
+    ['renewal_quantity', 'AWS recorded the quantity set to renew'],
+  ] as const)('says a reconciled outcome matched by %s in plain words', (matchedBy, words) => {
+    const m = requestCard(
+      dfRequest({
+        state: 'succeeded',
+        ...decided,
+        outcome: { transactionId: 'tx-42', source: 'reconciliation', matchedBy },
+      }),
+      NOW,
+    );
+    expect(stateLine(m)).toContain(
+      `*Bought.* AWS transaction \`tx-42\` (found by checking AWS: its offering matches, and ${words})`,
+    );
+  });
+
+  it('says a reconciled reservation matched by name, offering and start', () => {
+    const m = requestCard(
+      mcRequest({
+        state: 'succeeded',
+        ...decided,
+        outcome: {
+          reservationArn: RESERVATION_ARN,
+          source: 'reconciliation',
+          matchedBy: 'reservation',
+        },
+      }),
+      NOW,
+    );
+    expect(stateLine(m)).toContain(
+      `AWS reservation \`${RESERVATION_ARN}\` (found by checking AWS: its reservation name, offering and start match)`,
+    );
   });
 });
 

@@ -8,7 +8,8 @@
  */
 import type { types } from '@slack/bolt';
 import { formatDateTime } from '../../domain/dates.js';
-import type { PurchaseRequest } from '../../requests/types.js';
+import type { PurchaseRequest, RenewalSeen, RequestOutcome } from '../../requests/types.js';
+import { count } from './format.js';
 import {
   CONFIRM_LIMITS,
   context,
@@ -49,6 +50,12 @@ export const CANCEL_ACTION = 'request_cancel';
 export const REQUEST_SUMMARY_BLOCK = 'request_summary';
 export const REQUEST_STATE_BLOCK = 'request_state';
 export const REQUEST_ACTIONS_BLOCK = 'request_actions';
+/** `unknown` only, when AWS lists several records that could each be the request's. */
+export const REQUEST_CANDIDATES_BLOCK = 'request_candidates';
+
+/** Candidates listed on a card; the rest are counted. Keeps the section within 3000 characters. */
+export const CANDIDATES_SHOWN_MAX = 10;
+const CANDIDATE_ID_MAX = 200;
 
 export const REJECT_MODAL_CALLBACK = 'request_reject_modal';
 export const REJECT_REASON_BLOCK = 'reject_reason';
@@ -71,6 +78,8 @@ export function requestCard(request: PurchaseRequest, now: Date): SlackMessage {
     { ...section(summaryText(request)), block_id: REQUEST_SUMMARY_BLOCK },
     { ...section(stateText(request, now)), block_id: REQUEST_STATE_BLOCK },
   ];
+  const candidates = request.state === 'unknown' ? candidatesText(request) : '';
+  if (candidates) blocks.push({ ...section(candidates), block_id: REQUEST_CANDIDATES_BLOCK });
   const open = request.state === 'pending' && !isOverdue(request, now);
   if (open) blocks.push(actionButtons(request));
   blocks.push(context(footerText(request, now, open)));
@@ -96,9 +105,30 @@ function summaryText(request: PurchaseRequest): string {
       request.action.kind === 'renew' ? ' from the next period' : ''
     }`,
   ];
+  const { action } = request;
+  if (action.service === 'devicefarm' && action.kind === 'renew' && action.seen) {
+    lines.push(seenText(action.seen, action.quantity));
+  }
   const reason = request.reason.trim();
   lines.push(reason ? `*Reason:*\n${quoted(reason, REASON_SHOWN_MAX)}` : '*Reason:* none given');
   return lines.join('\n');
+}
+
+/**
+ * What AWS said the account held when the request was made, next to what the request sets:
+ * `*AWS at …:* holds *5* now · *5* set to renew next period → this request sets *7* from the next
+ * period`.
+ */
+export function seenText(seen: RenewalSeen, quantity: number): string {
+  const at = new Date(seen.at);
+  const read = Number.isNaN(at.getTime())
+    ? '*AWS, when asked:*'
+    : `*AWS at ${formatDateTime(at)}:*`;
+  const sets =
+    quantity === 0
+      ? 'this request sets *0* (they lapse) from the next period'
+      : `this request sets *${quantity}* from the next period`;
+  return `${read} holds *${seen.current}* now · *${seen.nextPeriod}* set to renew next period → ${sets}`;
 }
 
 function when(at: Date | undefined): string {
@@ -130,7 +160,7 @@ export function stateText(request: PurchaseRequest, now: Date): string {
     case 'succeeded': {
       const ref = outcomeRef(request);
       const confirmed =
-        request.outcome?.source === 'reconciliation' ? ' (confirmed by checking AWS)' : '';
+        request.outcome?.source === 'reconciliation' ? ` (${reconciledText(request.outcome)})` : '';
       return [
         `${emoji} *${doneWord(request)}.*${ref ? ` AWS ${ref}${confirmed}.` : confirmed}`,
         approvedBy(request),
@@ -144,10 +174,13 @@ export function stateText(request: PurchaseRequest, now: Date): string {
     }
     case 'unknown': {
       const message = outcomeMessage(request);
-      return (
-        `${emoji} *OUTCOME UNKNOWN: check the AWS console; this request will not be retried.* ${emoji}\n` +
-        `${message ? `${message}\n` : ''}${approvedBy(request)}`
-      );
+      const checking = checkingText(request.outcome, now);
+      const candidates = request.outcome?.candidates?.length ?? 0;
+      const headline =
+        checking && candidates === 0
+          ? `${emoji} *OUTCOME NOT KNOWN YET: slots-bot is checking AWS; this request will not be retried.*`
+          : `${emoji} *OUTCOME UNKNOWN: check the AWS console; this request will not be retried.* ${emoji}`;
+      return [headline, message, checking, approvedBy(request)].filter(Boolean).join('\n');
     }
     case 'rejected': {
       const note = request.decisionNote?.trim();
@@ -161,6 +194,59 @@ export function stateText(request: PurchaseRequest, now: Date): string {
     case 'expired':
       return `${emoji} *Expired*${when(request.finishedAt ?? request.expiresAt)} without a decision. Nothing was bought.`;
   }
+}
+
+const MATCHED_BY: Readonly<Record<NonNullable<RequestOutcome['matchedBy']>, string>> = {
+  quantity_requested: 'its offering matches, and AWS recorded the quantity bought',
+  total_after:
+    'its offering matches, and AWS recorded the total held after the purchase rather than the quantity bought',
+  renewal_quantity: 'its offering matches, and AWS recorded the quantity set to renew',
+  reservation: 'its reservation name, offering and start match',
+};
+
+/** How a reconciled outcome was found, in plain words. */
+function reconciledText(outcome: RequestOutcome): string {
+  const how = outcome.matchedBy ? MATCHED_BY[outcome.matchedBy] : undefined;
+  return how ? `found by checking AWS: ${how}` : 'confirmed by checking AWS';
+}
+
+/** `unknown` while AWS is still being checked: until when, at the earliest, and why. */
+function checkingText(outcome: RequestOutcome | undefined, now: Date): string {
+  if (!outcome?.checkingUntil) return '';
+  const until = new Date(outcome.checkingUntil);
+  const earliest = Number.isNaN(until.getTime())
+    ? 'later'
+    : `no earlier than ${formatDateTime(until)} (${relativeTime(now, until)})`;
+  return (
+    'AWS may list a purchase late, so slots-bot keeps checking its records. ' +
+    `It decides "nothing was bought" ${earliest}, and only if AWS keeps answering with no matching record.`
+  );
+}
+
+/**
+ * `unknown` with several AWS records that could each be the request's: listed (the first ten,
+ * then a count), with why none was claimed and what to do.
+ */
+export function candidatesText(request: PurchaseRequest): string {
+  const candidates = request.outcome?.candidates ?? [];
+  if (candidates.length === 0) return '';
+  const mediaconnect = request.action.service === 'mediaconnect';
+  const noun = mediaconnect ? 'reservation' : 'transaction';
+  const shown = candidates
+    .slice(0, CANDIDATES_SHOWN_MAX)
+    .map((id) => `• ${code(truncate(id, CANDIDATE_ID_MAX))}`);
+  const more = candidates.length - shown.length;
+  if (more > 0) shown.push(`…and ${more} more`);
+  const where = mediaconnect
+    ? 'the MediaConnect console (Reservations)'
+    : 'the Device Farm console or `aws devicefarm list-offering-transactions`';
+  return [
+    `*AWS lists ${count(candidates.length, noun)} that could each be this request's:*`,
+    ...shown,
+    `They cannot be told apart, so slots-bot claimed none of them. Check them in ${where}: ` +
+      `find out who made each (this request, another request, or someone outside slots-bot) ` +
+      'before asking again, so nothing is bought twice.',
+  ].join('\n');
 }
 
 function doneWord(request: PurchaseRequest): string {
@@ -290,18 +376,56 @@ export function outcomeReply(request: PurchaseRequest): SlackMessage {
 }
 
 /**
- * The ephemeral note for the requester once the card is posted. `channel` defaults to where the
- * card is; before it is posted, the channel the outbox posts into.
+ * The requester's private note about their new request, from its state at delivery: waiting for
+ * approval (the usual case), or already past pending when a delayed note goes out. `channel` is
+ * where the card is, or goes when it is not posted yet.
  */
 export function requesterConfirmation(request: PurchaseRequest, channel?: string): SlackMessage {
   const where = channel ?? request.card?.channel;
   const place = where ? channelLink(where) : 'the approvals channel';
+  if (request.state !== 'pending') {
+    const label = STATE_LABEL[request.state];
+    const text = `${STATE_EMOJI[request.state]} Request ${request.id} is ${label}; its card in ${place} shows what happened.`;
+    return { text: fallback(`Request ${request.id} is ${label}.`), blocks: [section(text)] };
+  }
   const text =
     `${STATE_EMOJI.pending} Request ${request.id} is waiting for approval in ${place}: ` +
     `${actionSentence(request, 60)}, committing ${commitmentText(request.quote)}. ` +
     `It expires ${formatDateTime(request.expiresAt)} unless someone decides; you can cancel it from its card.`;
   return {
     text: fallback(`Request ${request.id} is waiting for approval in ${place}.`),
+    blocks: [section(text)],
+  };
+}
+
+/** What the requester can do, from Slack's code in the reason (`(Slack: not_in_channel)`). */
+function undeliverableAdvice(reason: string): string {
+  const slackCode = /\(Slack: ([a-z_]+)\)/.exec(reason)?.[1];
+  switch (slackCode) {
+    case 'not_in_channel':
+    case 'channel_not_found':
+      return 'Ask an admin to invite slots-bot to the channel, then request again.';
+    case 'is_archived':
+    case 'channel_is_archived':
+      return 'Ask an admin to unarchive the channel or set SLOTS_CHANNEL to another one, then request again.';
+    default:
+      return "Ask an admin to check slots-bot's logs and its Slack app, then request again.";
+  }
+}
+
+/**
+ * Tells the requester that their card could not be posted, why (`request.decisionNote`, the
+ * bot's own sentence), and that nothing will be bought.
+ */
+export function cardUndeliverableNote(request: PurchaseRequest, channel?: string): SlackMessage {
+  const place = channel ? channelLink(channel) : 'the approvals channel';
+  const reason = (request.decisionNote ?? '').trim().replace(/\.$/, '') || 'Slack refused it';
+  const text =
+    `${STATE_EMOJI.cancelled} Your request ${request.id} could not be posted in ${place}: ` +
+    `${escapeMrkdwn(truncate(reason, MESSAGE_SHOWN_MAX))}. It was cancelled; nothing will be bought. ` +
+    undeliverableAdvice(reason);
+  return {
+    text: fallback(`Your request ${request.id} could not be posted in ${place}; it was cancelled.`),
     blocks: [section(text)],
   };
 }

@@ -275,10 +275,13 @@ describe('requestModal: MediaConnect', () => {
     expect(start.optional).toBe(true);
     expect(start.element).toMatchObject({
       action_id: START_ACTION,
-      placeholder: { text: '2026-11-22T10:00:00Z' },
+      placeholder: { text: 'Empty: when approved' },
     });
+    expect(start.element).not.toHaveProperty('initial_value');
     expect(start.hint?.text).toBe(
-      'Optional; empty means now. Exactly YYYY-MM-DDTHH:mm:SSZ, from 2026-11-01T00:00:00Z up to now.',
+      'Optional. Empty: the term starts when the request is approved. Otherwise exactly ' +
+        'YYYY-MM-DDTHH:mm:SSZ, from 2026-11-01T00:00:00Z up to now; MediaConnect only takes a ' +
+        'start in the current month, so it must still be in range when approved.',
     );
     expect(blockIds(view)).not.toContain(QUANTITY_BLOCK);
     expect(view.blocks.find((b) => b.block_id === SERVICE_BLOCK)).toMatchObject({
@@ -524,6 +527,36 @@ describe('requestSentModal', () => {
     expect(modalViolations(view)).toEqual([]);
     expect(blockText(requestSentModal(request))).toContain('is waiting for approval: buy');
   });
+
+  const mcRequest = (start?: string): PurchaseRequest => ({
+    ...request,
+    action: {
+      service: 'mediaconnect',
+      kind: 'purchase',
+      offeringArn: `${ARN_PREFIX.replace('111122223333', '')}MC10`,
+      reservationName: 'live-2026',
+      ...(start && { start }),
+    },
+    quote: {
+      service: 'mediaconnect',
+      offeringDescription: '10 Mbps',
+      currency: 'USD',
+      unitPriceMicros: '12500',
+      priceUnit: 'HOURLY',
+      commitsMicros: '1098000000',
+      commitsPeriod: 'term',
+      durationMonths: 12,
+      bandwidthMbps: 10,
+    },
+  });
+
+  it('says a MediaConnect term without a start starts when approved, at most the quote', () => {
+    const text = blockText(requestSentModal(mcRequest(), 'C0APPROVALS'));
+    expect(text).toContain('as `live-2026`, starting when approved, committing *at most $1,098.00');
+    const given = blockText(requestSentModal(mcRequest('2026-11-01T00:00:00Z'), 'C0APPROVALS'));
+    expect(given).toContain('starting 1 Nov 2026, 00:00 UTC, committing *$1,098.00 over');
+    expect(given).not.toContain('when approved');
+  });
 });
 
 describe('loadingModal', () => {
@@ -645,17 +678,17 @@ describe('readRequestForm', () => {
     );
   });
 
-  const mcValues = (over: { name?: string; start?: string | null } = {}) =>
+  const mcValues = (over: { name?: string; start?: string | null; offering?: string } = {}) =>
     values({
       [OFFERING_BLOCK.mediaconnect]: {
-        [OFFERING_ACTION]: { selected_option: { value: `${ARN_PREFIX}MC10` } },
+        [OFFERING_ACTION]: { selected_option: { value: over.offering ?? `${ARN_PREFIX}MC10` } },
       },
       [RESERVATION_NAME_BLOCK]: { [RESERVATION_NAME_ACTION]: { value: over.name ?? 'live-2026' } },
       [START_BLOCK]: { [START_ACTION]: { value: over.start ?? null } },
       [REASON_BLOCK]: { [REASON_ACTION]: { value: 'Live events' } },
     });
 
-  it('reads a MediaConnect purchase, starting now without milliseconds by default', () => {
+  it('reads a MediaConnect purchase, leaving an empty start out (starts when approved)', () => {
     expect(readRequestForm(mcValues(), MC_PURCHASE, options)).toEqual({
       ok: true,
       action: {
@@ -663,16 +696,36 @@ describe('readRequestForm', () => {
         kind: 'purchase',
         offeringArn: `${ARN_PREFIX}MC10`,
         reservationName: 'live-2026',
-        start: '2026-11-22T10:00:00Z',
       },
       reason: 'Live events',
     });
+    const blank = readRequestForm(mcValues({ start: '   ' }), MC_PURCHASE, options);
+    expect(blank.ok && blank.action).not.toHaveProperty('start');
     expect(
       readRequestForm(mcValues({ start: '2026-11-01T00:00:00Z' }), MC_PURCHASE, options),
     ).toMatchObject({
       ok: true,
       action: { start: '2026-11-01T00:00:00Z' },
     });
+  });
+
+  it.each([
+    ['with an account', `${ARN_PREFIX}MC10`],
+    ['without an account', 'arn:aws:mediaconnect:us-west-2::offering:MC10'],
+  ])('takes an offering ARN %s', (_, arn) => {
+    const result = readRequestForm(mcValues({ offering: arn }), MC_PURCHASE, options);
+    expect(result).toMatchObject({ ok: true, action: { offeringArn: arn } });
+  });
+
+  it('reports an offering ARN of the wrong shape under the offering block', () => {
+    const result = readRequestForm(
+      mcValues({ offering: 'arn:aws:mediaconnect:us-west-2::reservation:x' }),
+      MC_PURCHASE,
+      options,
+    );
+    expect(result.ok === false && result.errors[OFFERING_BLOCK.mediaconnect]).toMatch(
+      /is the ARN of a reservation, not of an offering/,
+    );
   });
 
   it('reports a bad name or start under its block, unescaped', () => {

@@ -82,10 +82,14 @@ export const MODAL_LIMITS = {
 
 export type RequestKind = 'purchase' | 'renew';
 
-/** What the modal carries in `private_metadata`: which form was submitted. */
+/**
+ * What the modal carries in `private_metadata`: which form was submitted, and the opening
+ * command's `response_url` (a submission has none), where the requester's confirmation goes.
+ */
 export interface RequestModalMetadata {
   readonly kind: RequestKind;
   readonly service: ServiceName;
+  readonly responseUrl?: string;
 }
 
 export interface RequestModalInput {
@@ -108,6 +112,8 @@ export interface RequestModalInput {
   readonly error?: string;
   /** Values to start the form with, e.g. from a notice's button; the user can change them all. */
   readonly prefill?: RequestModalPrefill;
+  /** The opening command's or click's `response_url`, kept in the metadata for the submission. */
+  readonly responseUrl?: string;
 }
 
 export interface RequestModalPrefill {
@@ -136,7 +142,11 @@ const plain = (text: string, max: number = MODAL_LIMITS.optionText) => ({
 
 export function requestModal(input: RequestModalInput): ModalView {
   const service = serviceOf(input);
-  const metadata: RequestModalMetadata = { kind: input.kind, service };
+  const metadata: RequestModalMetadata = {
+    kind: input.kind,
+    service,
+    ...(input.responseUrl && { responseUrl: input.responseUrl }),
+  };
   const blocks: AnyBlock[] = [];
   if (input.error) blocks.push(warning(escapeKeepingMentions(input.error)));
   const note = input.prefill?.note?.trim();
@@ -184,7 +194,7 @@ export function requestSentModal(request: PurchaseRequest, channel?: string): Mo
       section(
         `:hourglass_flowing_sand: Request *${escapeMrkdwn(request.id)}* is waiting for approval` +
           `${where ? ` in ${channelLink(where)}` : ''}: ${actionSentence(request, 60)}, ` +
-          `committing *${commitmentText(request.quote)}*.`,
+          `committing *${commitmentText(request.quote, request.action)}*.`,
       ),
       context(
         `A different approver has to approve it before anything is bought. It expires ${formatDateTime(request.expiresAt)} unless someone decides; you can cancel it from its card.`,
@@ -386,14 +396,16 @@ function mediaConnectForm(input: RequestModalInput): AnyBlock[] {
       optional: true,
       label: plain('Start (UTC)', 2000),
       hint: plain(
-        `Optional; empty means now. Exactly YYYY-MM-DDTHH:mm:SSZ, from ${earliest} up to now.`,
+        'Optional. Empty: the term starts when the request is approved. ' +
+          `Otherwise exactly YYYY-MM-DDTHH:mm:SSZ, from ${earliest} up to now; ` +
+          'MediaConnect only takes a start in the current month, so it must still be in range when approved.',
         2000,
       ),
       element: {
         type: 'plain_text_input',
         action_id: START_ACTION,
         max_length: 20,
-        placeholder: plain(defaultStart(input.now)),
+        placeholder: plain('Empty: when approved'),
       },
     },
     reasonInput(prefill.reason),
@@ -541,11 +553,15 @@ export function readRequestModalMetadata(
   try {
     const parsed: unknown = JSON.parse(privateMetadata);
     if (!parsed || typeof parsed !== 'object') return undefined;
-    const { kind, service } = parsed as Record<string, unknown>;
+    const { kind, service, responseUrl } = parsed as Record<string, unknown>;
     if (kind !== 'purchase' && kind !== 'renew') return undefined;
     if (service !== 'devicefarm' && service !== 'mediaconnect') return undefined;
     if (kind === 'renew' && service !== 'devicefarm') return undefined;
-    return { kind, service };
+    const url =
+      typeof responseUrl === 'string' && /^https?:\/\/\S{1,1000}$/.test(responseUrl)
+        ? responseUrl
+        : undefined;
+    return { kind, service, ...(url && { responseUrl: url }) };
   } catch {
     return undefined;
   }
@@ -563,7 +579,9 @@ export function readRequestForm(
   const errors: Record<string, string> = {};
   const text = (block: string, action: string): string => {
     const state = values[block]?.[action];
-    return state?.selected_option?.value ?? state?.value ?? '';
+    const value: unknown = state?.selected_option?.value ?? state?.value;
+    // The payload guard refuses non-strings first; a number here would crash every parser.
+    return typeof value === 'string' ? value : '';
   };
   const check = <T>(block: string, result: FieldResult<T>): T | undefined => {
     if (result.ok) return result.value;
@@ -616,19 +634,25 @@ export function readRequestForm(
     RESERVATION_NAME_BLOCK,
     parseReservationName(text(RESERVATION_NAME_BLOCK, RESERVATION_NAME_ACTION)),
   );
+  // `undefined` when valid and empty: the term starts when the request is approved.
   const start = check(START_BLOCK, parseStart(text(START_BLOCK, START_ACTION), options.now));
   if (
     Object.keys(errors).length > 0 ||
     offeringArn === undefined ||
     reservationName === undefined ||
-    start === undefined ||
     reason === undefined
   ) {
     return { ok: false, errors };
   }
   return {
     ok: true,
-    action: { service: 'mediaconnect', kind: 'purchase', offeringArn, reservationName, start },
+    action: {
+      service: 'mediaconnect',
+      kind: 'purchase',
+      offeringArn,
+      reservationName,
+      ...(start !== undefined && { start }),
+    },
     reason,
   };
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { PurchaseRequest } from '../../requests/types.js';
 import { channelLink, escapeKeepingMentions, mention, unescapeMrkdwn } from './mrkdwn.js';
-import { quoted, relativeTime } from './request-text.js';
+import {
+  actionSentence,
+  actionShortText,
+  commitmentText,
+  quoted,
+  relativeTime,
+  startsWhenApproved,
+} from './request-text.js';
 
 describe('mention and channelLink', () => {
   it('link well-formed ids and show anything else as escaped text', () => {
@@ -62,5 +70,54 @@ describe('quoted', () => {
     expect(lines).toHaveLength(15);
     expect(lines.at(-1)).toBe('>…');
     expect(quoted('x'.repeat(50), 10)).toBe(`>${'x'.repeat(9)}…`);
+  });
+});
+
+describe('a MediaConnect request without a start', () => {
+  const request = (start?: string): PurchaseRequest => ({
+    id: 'R7K2M9QX',
+    state: 'pending',
+    action: {
+      service: 'mediaconnect',
+      kind: 'purchase',
+      offeringArn: 'arn:aws:mediaconnect:us-west-2::offering:MC10',
+      reservationName: 'live-2026',
+      ...(start && { start }),
+    },
+    quote: {
+      service: 'mediaconnect',
+      offeringDescription: '10 Mbps for 12 months',
+      currency: 'USD',
+      unitPriceMicros: '12500',
+      priceUnit: 'HOURLY',
+      commitsMicros: '1098000000',
+      commitsPeriod: 'term',
+      durationMonths: 12,
+      bandwidthMbps: 10,
+    },
+    requester: 'U0REQUESTR',
+    reason: 'Live events',
+    createdAt: new Date('2026-11-22T10:00:00Z'),
+    expiresAt: new Date('2026-11-23T10:00:00Z'),
+    version: 1,
+  });
+
+  it('says it starts when approved, and that the quote is a ceiling', () => {
+    const r = request();
+    expect(startsWhenApproved(r.action)).toBe(true);
+    expect(actionSentence(r)).toBe(
+      'reserve *10 Mbps* for 12 months (*10 Mbps for 12 months*) as `live-2026`, starting when approved',
+    );
+    expect(actionShortText(r)).toBe('10 Mbps, 12 months · `live-2026` · starts when approved');
+    expect(commitmentText(r.quote, r.action)).toBe('at most $1,098.00 over the 12-month term');
+    expect(commitmentText(r.quote)).toBe('$1,098.00 over the 12-month term');
+  });
+
+  it('shows a given start as a date, with the exact quote', () => {
+    const r = request('2026-11-01T00:00:00Z');
+    expect(startsWhenApproved(r.action)).toBe(false);
+    expect(actionSentence(r)).toMatch(/, starting 1 Nov 2026, 00:00 UTC$/);
+    expect(actionShortText(r)).toBe('10 Mbps, 12 months · `live-2026`');
+    expect(commitmentText(r.quote, r.action)).toBe('$1,098.00 over the 12-month term');
   });
 });

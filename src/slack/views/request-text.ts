@@ -27,14 +27,24 @@ export function unitPriceText(quote: Quote): string {
   return unitPrice(unit, quote.priceUnit);
 }
 
-/** `$750.00 per month` (Device Farm), `$10,950.00 over the 12-month term` (MediaConnect). */
-export function commitmentText(quote: Quote): string {
+/**
+ * `$750.00 per month` (Device Farm), `$10,950.00 over the 12-month term` (MediaConnect). Given
+ * the action, a MediaConnect term that starts when approved reads `at most $10,980.00 …`: its
+ * quote is for the longest term of that many months, since the start is not known yet.
+ */
+export function commitmentText(quote: Quote, action?: RequestAction): string {
   const { commits } = quoteAmounts(quote);
   if (!commits) return 'an unknown amount';
   if (quote.commitsPeriod === 'month') return `${money(commits)} per month`;
   const term =
     quote.durationMonths !== undefined ? `the ${quote.durationMonths}-month term` : 'the term';
-  return `${money(commits)} over ${term}`;
+  const bound = action && startsWhenApproved(action) ? 'at most ' : '';
+  return `${bound}${money(commits)} over ${term}`;
+}
+
+/** A MediaConnect request without a start: its term starts when it is approved. */
+export function startsWhenApproved(action: RequestAction): boolean {
+  return action.service === 'mediaconnect' && action.start === undefined;
 }
 
 /** Plain text: `Buy Device Farm slots`, `Renew Device Farm slots`, `Reserve MediaConnect bandwidth`. */
@@ -69,11 +79,14 @@ export function actionSentence(request: PurchaseRequest, max = 80): string {
     quote.durationMonths !== undefined ? ` for ${count(quote.durationMonths, 'month')}` : '';
   return (
     `reserve *${bandwidth(quote.bandwidthMbps)}*${term} (${what}) as ${code(action.reservationName)}, ` +
-    `starting ${startText(action.start)}`
+    `starting ${action.start === undefined ? 'when approved' : startText(action.start)}`
   );
 }
 
-/** A compact `what` for one-line lists: `Android slot × 3`, `100 Mbps, 12 months · `q3``. */
+/**
+ * A compact `what` for one-line lists: `Android slot × 3`, `100 Mbps, 12 months · `q3``, and
+ * `… · starts when approved` for a MediaConnect request without a start.
+ */
 export function actionShortText(request: PurchaseRequest): string {
   const { action, quote } = request;
   if (action.service === 'devicefarm') {
@@ -81,7 +94,8 @@ export function actionShortText(request: PurchaseRequest): string {
   }
   const term =
     quote.durationMonths !== undefined ? `, ${count(quote.durationMonths, 'month')}` : '';
-  return `${bandwidth(quote.bandwidthMbps)}${term} · ${code(truncate(action.reservationName, 40))}`;
+  const start = action.start === undefined ? ' · starts when approved' : '';
+  return `${bandwidth(quote.bandwidthMbps)}${term} · ${code(truncate(action.reservationName, 40))}${start}`;
 }
 
 /** The offering's id (Device Farm) or ARN (MediaConnect), in code format. */
