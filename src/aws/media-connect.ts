@@ -244,6 +244,11 @@ function withTermFilledIn(r: SdkReservation, now: Date): Reservation {
   const term = termOf(r);
   const start = term.start ?? (term.end && term.end.getTime() < now.getTime() ? term.end : now);
   const end = term.end ?? plusMonths(start, durationMonths(r.Duration));
+  return reservationWithTerm(r, start, end);
+}
+
+/** The reservation in slots-bot's words, with a term already read (or estimated). */
+function reservationWithTerm(r: SdkReservation, start: Date, end: Date): Reservation {
   return {
     arn: r.ReservationArn ?? '',
     name: r.ReservationName ?? '',
@@ -295,19 +300,7 @@ function toReservation(r: SdkReservation | undefined): Reservation | undefined {
   const end = parseUtc(r.End);
   // A reservation without its term cannot be shown or checked for expiry.
   if (!start || !end) return undefined;
-  return {
-    arn: r.ReservationArn,
-    name: r.ReservationName ?? '',
-    state: r.ReservationState ?? 'UNKNOWN',
-    offeringArn: r.OfferingArn ?? '',
-    description: r.OfferingDescription ?? '',
-    start,
-    end,
-    pricePerUnit: price(r.PricePerUnit, r.CurrencyCode),
-    priceUnit: r.PriceUnits ?? 'UNKNOWN',
-    durationMonths: durationMonths(r.Duration),
-    bandwidthMbps: bandwidth(r.ResourceSpecification?.ReservedBitrate),
-  };
+  return reservationWithTerm(r, start, end);
 }
 
 /** `pricePerUnit` is decimal text ("0.17"); unreadable text counts as 0 in that currency. */

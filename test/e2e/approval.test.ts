@@ -3,7 +3,7 @@
  * real SQLite file, the AWS simulator, and a fake Slack that records every message and can fail.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OPEN_STATES, type RequestState } from '../../src/requests/types.js';
+import type { RequestState } from '../../src/requests/types.js';
 import { SEED_IDS } from '../../src/sim/index.js';
 import {
   APPROVE_ACTION,
@@ -15,7 +15,7 @@ import {
 } from '../../src/slack/views/request-card.js';
 import { blockText, buttonValues } from '../helpers/blocks.js';
 import { type WebApiCall, waitForAsync } from '../helpers/fake-slack.js';
-import { type Harness, startHarness } from '../helpers/harness.js';
+import { closeOpenRequests, type Harness, startHarness } from '../helpers/harness.js';
 import { buttonClick, viewSubmission } from '../helpers/payloads.js';
 
 const DF = SEED_IDS.androidRemote;
@@ -40,13 +40,7 @@ beforeEach(async () => {
   h.sim.clearFaults();
   h.slack.clearFaults();
   // One request per offering and action may be open: each test starts with none.
-  for (const r of await h.bot.store.listRequests({ states: OPEN_STATES, limit: 200 })) {
-    await h.bot.store.transition(r.id, {
-      from: OPEN_STATES,
-      to: 'cancelled',
-      event: { actor: 'test', type: 'cleanup' },
-    });
-  }
+  await closeOpenRequests(h.bot.store);
 });
 afterEach(async () => {
   await h.bot.outbox.deliverDue();

@@ -4,7 +4,6 @@
  * is refused with the open one's id; and while another process holds SQLite's write lock, acks
  * and `/healthz` still answer within Slack's 3 seconds.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_IDS } from '../../src/sim/index.js';
 import {
@@ -18,9 +17,10 @@ import {
 } from '../../src/slack/views/request-modal.js';
 import { blockText } from '../helpers/blocks.js';
 import { waitForAsync } from '../helpers/fake-slack.js';
-import { type Harness, startHarness } from '../helpers/harness.js';
+import { closeOpenRequests, type Harness, startHarness } from '../helpers/harness.js';
 import { viewSubmission } from '../helpers/payloads.js';
 import { sendSlashCommand } from '../helpers/slack-requests.js';
+import { holdSqliteLock } from '../helpers/sqlite-lock.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -30,12 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.stop();
 });
-beforeEach(async () => {
-  // Each test starts with no open request.
-  for (const r of await h.bot.store.listRequests({ states: ['pending'], limit: 200 })) {
-    await h.bot.requests.cancel(r.requester, r.id);
-  }
-});
+beforeEach(() => closeOpenRequests(h.bot.store));
 
 const until = waitForAsync;
 const requestsFor = async (offeringId: string) =>
@@ -104,12 +99,7 @@ describe('the same request delivered twice', () => {
 describe('another process holding the SQLite write lock for 5 s', () => {
   it('still acks within 3 s and answers /healthz; the request is recorded or refused, never lost', async () => {
     const offering = SEED_IDS.iosAutomated;
-    const holder = spawn(process.execPath, [
-      '-e',
-      `const D=require('better-sqlite3');const db=new D(${JSON.stringify(h.databasePath)});db.exec('BEGIN IMMEDIATE');process.stdout.write('locked\\n');setTimeout(()=>{db.exec('ROLLBACK');db.close();process.exit(0)},5000);`,
-    ]);
-    const exited = new Promise((resolve) => holder.once('exit', resolve));
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const lock = await holdSqliteLock(h.databasePath, 5_000);
     const started = Date.now();
     const purchase = await h.command(`purchase devicefarm ${offering} 2`);
     const help = await h.command('help');
@@ -120,7 +110,7 @@ describe('another process holding the SQLite write lock for 5 s', () => {
     expect(pending.elapsedMs).toBeLessThan(3_000);
     expect(health.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(4_000);
-    await exited;
+    await lock.released;
     // After the lock: either recorded (a card) or refused with "try again"; never silent.
     const answer = await until(
       'the request recorded or refused',

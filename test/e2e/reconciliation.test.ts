@@ -4,7 +4,6 @@
  * AWS's clock off, listings that lag), and the reconciler that runs all the time. Every case
  * checks how many purchase calls AWS received and which record the request claimed.
  */
-import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PurchaseRequest, RequestState } from '../../src/requests/types.js';
@@ -13,6 +12,7 @@ import { APPROVE_ACTION } from '../../src/slack/views/request-card.js';
 import { waitForAsync } from '../helpers/fake-slack.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { buttonClick } from '../helpers/payloads.js';
+import { holdSqliteLock } from '../helpers/sqlite-lock.js';
 
 const DF = SEED_IDS.androidRemote;
 const DF_OTHER = SEED_IDS.iosRemote;
@@ -88,6 +88,21 @@ async function advanceUntil(
   throw new Error(
     `not settled after ${maxMs} ms of clock: ${JSON.stringify(trail).slice(0, 1500)} ${errors.join('\n').slice(0, 3000)}`,
   );
+}
+
+/** A Device Farm purchase made outside slots-bot (the console), straight on the wire. */
+async function buyOutside(hx: Harness, offeringId: string, quantity: number): Promise<string> {
+  const res = await fetch(`${hx.sim.url}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'DeviceFarm_20150623.PurchaseOffering',
+    },
+    body: JSON.stringify({ offeringId, quantity }),
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { offeringTransaction: { transactionId: string } };
+  return body.offeringTransaction.transactionId;
 }
 
 const dfPurchases = (hx: Harness) => hx.sim.callsTo('PurchaseOffering', 'devicefarm').length;
@@ -189,17 +204,7 @@ describe('an unknown Device Farm outcome', () => {
     await inState(hx, mine.id, ['unknown']);
     await inState(hx, other.id, ['unknown']);
     // Meanwhile someone buys the same offering and quantity in the console.
-    const outside = await fetch(`${hx.sim.url}/`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'DeviceFarm_20150623.PurchaseOffering',
-      },
-      body: JSON.stringify({ offeringId: DF, quantity: 2 }),
-    });
-    expect(outside.status).toBe(200);
-    const outsideId = ((await outside.json()) as { offeringTransaction: { transactionId: string } })
-      .offeringTransaction.transactionId;
+    const outsideId = await buyOutside(hx, DF, 2);
     hx.sim.clearFaults();
     await advanceUntil(hx, 30_000, 5 * MINUTE, async () => {
       const a = await hx.bot.requests.get(mine.id);
@@ -280,15 +285,7 @@ describe('a request left executing', () => {
       event: { actor: BOB, type: 'approved' },
     });
     expect(claimed.applied).toBe(true);
-    const bought = await fetch(`${hx.sim.url}/`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'DeviceFarm_20150623.PurchaseOffering',
-      },
-      body: JSON.stringify({ offeringId: DF, quantity: 4 }),
-    });
-    expect(bought.status).toBe(200);
+    await buyOutside(hx, DF, 4);
     const done = await inState(hx, request.id, ['succeeded']);
     expect(done.outcome?.source).toBe('reconciliation');
     expect(dfPurchases(hx)).toBe(1);
@@ -315,12 +312,7 @@ describe('the outcome write', () => {
     await approve(hx, request.id);
     await until('the call to reach AWS', async () => dfPurchases(hx) === 1);
     // Another process takes the write lock for longer than one write waits (5 s).
-    const holder = spawn(process.execPath, [
-      '-e',
-      `const D=require('better-sqlite3');const db=new D(${JSON.stringify(hx.databasePath)});db.exec('BEGIN IMMEDIATE');process.stdout.write('locked\\n');setTimeout(()=>{db.exec('ROLLBACK');db.close();process.exit(0)},6500);`,
-    ]);
-    const exited = new Promise((resolve) => holder.once('exit', resolve));
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const lock = await holdSqliteLock(hx.databasePath, 6_500);
     const done = await until(
       'succeeded after the lock',
       async () => {
@@ -329,7 +321,7 @@ describe('the outcome write', () => {
       },
       15_000,
     );
-    await exited;
+    await lock.released;
     expect(done.outcome?.source).toBe('answer');
     const events = await hx.bot.store.listEvents(request.id);
     expect(events.filter((e) => e.type === 'aws_answered')).toHaveLength(1);

@@ -4,7 +4,6 @@
  */
 import { DeviceFarmClient, PurchaseOfferingCommand } from '@aws-sdk/client-device-farm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OPEN_STATES } from '../../src/requests/types.js';
 import { SEED_IDS } from '../../src/sim/index.js';
 import { APPROVE_ACTION } from '../../src/slack/views/request-card.js';
 import {
@@ -19,7 +18,7 @@ import {
 } from '../../src/slack/views/request-modal.js';
 import { blockText } from '../helpers/blocks.js';
 import { waitForAsync } from '../helpers/fake-slack.js';
-import { type Harness, startHarness } from '../helpers/harness.js';
+import { closeOpenRequests, type Harness, startHarness } from '../helpers/harness.js';
 import { buttonClick, viewSubmission } from '../helpers/payloads.js';
 
 const DF = SEED_IDS.androidAutomated;
@@ -49,15 +48,7 @@ async function pendingRequest(requester: string, quantity: number) {
 
 const requestCount = async () => (await h.bot.store.listRequests({ limit: 200 })).length;
 /** One request per offering and action may be open: tests that make one start with none. */
-async function closeOpen(): Promise<void> {
-  for (const r of await h.bot.store.listRequests({ states: OPEN_STATES, limit: 200 })) {
-    await h.bot.store.transition(r.id, {
-      from: OPEN_STATES,
-      to: 'cancelled',
-      event: { actor: 'test', type: 'cleanup' },
-    });
-  }
-}
+const closeOpen = () => closeOpenRequests(h.bot.store);
 
 const buys = () => h.sim.callsTo('PurchaseOffering').length + h.sim.callsTo('RenewOffering').length;
 

@@ -10,8 +10,10 @@ import { type SlotsBot, startSlotsBot } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/lifecycle/clock.js';
 import { createLogger } from '../../src/logger.js';
+import { OPEN_STATES } from '../../src/requests/types.js';
 import { defaultSeed, type SimSeed, type Simulator, startSimulator } from '../../src/sim/index.js';
 import type { RunningSlackApp } from '../../src/slack/app.js';
+import type { Store } from '../../src/store/store.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import {
   SIGNING_SECRET,
@@ -203,4 +205,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   };
   return h;
+}
+
+/**
+ * Ends every open request (test set-up only: straight in the store, no Slack or AWS), since one
+ * request per offering and action may be open at a time.
+ */
+export async function closeOpenRequests(store: Store): Promise<void> {
+  for (const r of await store.listRequests({ states: OPEN_STATES, limit: 200 })) {
+    await store.transition(r.id, {
+      from: OPEN_STATES,
+      to: 'cancelled',
+      event: { actor: 'test', type: 'cleanup' },
+    });
+  }
 }
