@@ -6,19 +6,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_IDS } from '../../src/sim/index.js';
-import {
-  OFFERING_ACTION,
-  OFFERING_BLOCK,
-  QUANTITY_ACTION,
-  QUANTITY_BLOCK,
-  REASON_ACTION,
-  REASON_BLOCK,
-  REQUEST_MODAL_CALLBACK,
-} from '../../src/slack/views/request-modal.js';
+import { REQUEST_MODAL_CALLBACK } from '../../src/slack/views/request-modal.js';
 import { blockText } from '../helpers/blocks.js';
 import { waitForAsync } from '../helpers/fake-slack.js';
 import { closeOpenRequests, type Harness, startHarness } from '../helpers/harness.js';
-import { viewSubmission } from '../helpers/payloads.js';
+import { deviceFarmFormValues, viewSubmission } from '../helpers/payloads.js';
 import { sendSlashCommand } from '../helpers/slack-requests.js';
 import { holdSqliteLock } from '../helpers/sqlite-lock.js';
 
@@ -63,13 +55,7 @@ describe('the same request delivered twice', () => {
         callbackId: REQUEST_MODAL_CALLBACK,
         userId: 'U0ALICE',
         privateMetadata: JSON.stringify({ kind: 'purchase', service: 'devicefarm' }),
-        values: {
-          [OFFERING_BLOCK.devicefarm]: {
-            [OFFERING_ACTION]: { type: 'static_select', selected_option: { value: offering } },
-          },
-          [QUANTITY_BLOCK]: { [QUANTITY_ACTION]: { type: 'plain_text_input', value: '1' } },
-          [REASON_BLOCK]: { [REASON_ACTION]: { type: 'plain_text_input', value: 'release' } },
-        },
+        values: deviceFarmFormValues(offering, '1', 'release'),
       }),
       trigger_id: 'trigger-replayed-submission',
     };

@@ -167,6 +167,13 @@ async function approve(bot: Running, id: string): Promise<void> {
   expect(res.status).toBe(200);
 }
 
+/** Approves with AWS slow to answer, and returns once the purchase call has reached it. */
+async function approveUntilCallSent(sim: Simulator, dbPath: string, bot: Running): Promise<void> {
+  sim.fault('devicefarm', 'PurchaseOffering', { delayMs: 1_500, times: 1 });
+  await approve(bot, requestRow(dbPath)!.id);
+  await poll('the purchase call', () => sim.callsTo('PurchaseOffering', 'devicefarm')[0], 10_000);
+}
+
 describe('kill -9 at each step of a purchase, then an immediate restart', () => {
   it('settles every request within the limit, with at most the one purchase call', async () => {
     const [beforeCall, duringCall, afterAnswer] = await Promise.all([
@@ -183,24 +190,12 @@ describe('kill -9 at each step of a purchase, then an immediate restart', () => 
       }),
       // Dies while the purchase is with AWS, which completes it: the answer is never read.
       caseAt(SEED_IDS.iosRemote, async (sim, dbPath, bot) => {
-        sim.fault('devicefarm', 'PurchaseOffering', { delayMs: 1_500, times: 1 });
-        await approve(bot, requestRow(dbPath)!.id);
-        await poll(
-          'the purchase call',
-          () => sim.callsTo('PurchaseOffering', 'devicefarm')[0],
-          10_000,
-        );
+        await approveUntilCallSent(sim, dbPath, bot);
         return () => {};
       }),
       // Dies after AWS answered, while the store is locked by another process: nothing recorded.
       caseAt(SEED_IDS.androidAutomated, async (sim, dbPath, bot) => {
-        sim.fault('devicefarm', 'PurchaseOffering', { delayMs: 1_500, times: 1 });
-        await approve(bot, requestRow(dbPath)!.id);
-        await poll(
-          'the purchase call',
-          () => sim.callsTo('PurchaseOffering', 'devicefarm')[0],
-          10_000,
-        );
+        await approveUntilCallSent(sim, dbPath, bot);
         const lock = new Database(dbPath);
         lock.exec('BEGIN IMMEDIATE');
         await poll(

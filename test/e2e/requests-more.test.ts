@@ -7,11 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_IDS } from '../../src/sim/index.js';
 import { APPROVE_ACTION } from '../../src/slack/views/request-card.js';
 import {
-  OFFERING_ACTION,
-  OFFERING_BLOCK,
-  QUANTITY_ACTION,
   QUANTITY_BLOCK,
-  REASON_ACTION,
   REASON_BLOCK,
   REQUEST_MODAL_CALLBACK,
   SERVICE_ACTION,
@@ -19,7 +15,7 @@ import {
 import { blockText } from '../helpers/blocks.js';
 import { waitForAsync } from '../helpers/fake-slack.js';
 import { closeOpenRequests, type Harness, startHarness } from '../helpers/harness.js';
-import { buttonClick, viewSubmission } from '../helpers/payloads.js';
+import { buttonClick, deviceFarmFormValues, viewSubmission } from '../helpers/payloads.js';
 
 const DF = SEED_IDS.androidAutomated;
 let h: Harness;
@@ -71,13 +67,7 @@ describe('the request modal', () => {
         callbackId: REQUEST_MODAL_CALLBACK,
         userId: 'U0ALICE',
         privateMetadata: JSON.stringify({ kind: 'purchase', service: 'devicefarm' }),
-        values: {
-          [OFFERING_BLOCK.devicefarm]: {
-            [OFFERING_ACTION]: { type: 'static_select', selected_option: { value: DF } },
-          },
-          [QUANTITY_BLOCK]: { [QUANTITY_ACTION]: { type: 'plain_text_input', value: '9999' } },
-          [REASON_BLOCK]: { [REASON_ACTION]: { type: 'plain_text_input', value: '' } },
-        },
+        values: deviceFarmFormValues(DF, '9999', ''),
       }),
     );
     expect(res.status).toBe(200);
@@ -95,15 +85,7 @@ describe('the request modal', () => {
         callbackId: REQUEST_MODAL_CALLBACK,
         userId: 'U0ALICE',
         privateMetadata: JSON.stringify({ kind: 'purchase', service: 'devicefarm' }),
-        values: {
-          [OFFERING_BLOCK.devicefarm]: {
-            [OFFERING_ACTION]: { type: 'static_select', selected_option: { value: DF } },
-          },
-          [QUANTITY_BLOCK]: { [QUANTITY_ACTION]: { type: 'plain_text_input', value: '2' } },
-          [REASON_BLOCK]: {
-            [REASON_ACTION]: { type: 'plain_text_input', value: 'release testing' },
-          },
-        },
+        values: deviceFarmFormValues(DF, '2', 'release testing'),
       }),
     );
     expect(res.status).toBe(200);

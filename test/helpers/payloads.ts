@@ -1,5 +1,13 @@
 /** Interactivity payloads shaped as Slack sends them (block_actions, view_submission). */
 import { randomUUID } from 'node:crypto';
+import {
+  OFFERING_ACTION,
+  OFFERING_BLOCK,
+  QUANTITY_ACTION,
+  QUANTITY_BLOCK,
+  REASON_ACTION,
+  REASON_BLOCK,
+} from '../../src/slack/views/request-modal.js';
 
 export interface ButtonClick {
   readonly actionId: string;
@@ -75,5 +83,20 @@ export function viewSubmission(v: ViewSubmission): Record<string, unknown> {
       blocks: [],
     },
     response_urls: [],
+  };
+}
+
+/** `state.values` of a filled-in Device Farm request form. */
+export function deviceFarmFormValues(
+  offeringId: string,
+  quantity: string,
+  reason: string,
+): ViewSubmission['values'] {
+  return {
+    [OFFERING_BLOCK.devicefarm]: {
+      [OFFERING_ACTION]: { type: 'static_select', selected_option: { value: offeringId } },
+    },
+    [QUANTITY_BLOCK]: { [QUANTITY_ACTION]: { type: 'plain_text_input', value: quantity } },
+    [REASON_BLOCK]: { [REASON_ACTION]: { type: 'plain_text_input', value: reason } },
   };
 }
