@@ -1,5 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deviceFarmQuote } from '../../test/helpers/quotes.js';
 import { createLogger } from '../logger.js';
 import { createOutboxRenderer } from '../slack/outbox-renderer.js';
 import { ResponseUrlError, type ResponseUrlPoster } from '../slack/response-url.js';
@@ -293,15 +294,7 @@ describe('the outbox worker', () => {
       {
         id,
         action: { service: 'devicefarm', kind: 'purchase', offeringId: 'off-1', quantity: 2 },
-        quote: {
-          service: 'devicefarm',
-          offeringDescription: 'Android slot',
-          currency: 'USD',
-          unitPriceMicros: '250000000',
-          priceUnit: 'MONTHLY',
-          commitsMicros: '500000000',
-          commitsPeriod: 'month',
-        },
+        quote: deviceFarmQuote(2, 'Android slot'),
         requester: 'U0ALICE',
         reason: 'release testing',
         createdAt: clock(),

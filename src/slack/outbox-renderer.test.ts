@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockText } from '../../test/helpers/blocks.js';
+import { deviceFarmQuote } from '../../test/helpers/quotes.js';
 import type { PurchaseRequest } from '../requests/types.js';
 import { createOutboxRenderer, isCardUndeliverable } from './outbox-renderer.js';
 
@@ -10,15 +11,7 @@ function request(over: Partial<PurchaseRequest> = {}): PurchaseRequest {
     id: 'R7K2M9QX',
     state: 'pending',
     action: { service: 'devicefarm', kind: 'purchase', offeringId: 'off-1', quantity: 3 },
-    quote: {
-      service: 'devicefarm',
-      offeringDescription: 'Android Remote Access Unmetered Device Slot',
-      currency: 'USD',
-      unitPriceMicros: '250000000',
-      priceUnit: 'MONTHLY',
-      commitsMicros: '750000000',
-      commitsPeriod: 'month',
-    },
+    quote: deviceFarmQuote(3),
     requester: 'U0ALICE',
     reason: 'release testing',
     createdAt: new Date('2026-11-22T09:00:00Z'),

@@ -138,6 +138,24 @@ describe('user-group membership', () => {
   });
 });
 
+/**
+ * Nothing reached AWS or Slack (beyond the ack) and nobody was answered on the response_url; one
+ * warning was logged, of this kind. Returns the warning line.
+ */
+function expectRefusedQuietly(
+  before: { aws: number; slack: number; logs: number },
+  responseUrl: string,
+  kind: 'action' | 'command',
+): string {
+  expect(h.sim.calls.length).toBe(before.aws);
+  expect(h.slack.calls.length).toBe(before.slack);
+  expect(h.slack.responsesTo(responseUrl)).toHaveLength(0);
+  const warning = h.logs.slice(before.logs).find((l) => l.includes('outside this installation'));
+  expect(warning).toBeDefined();
+  expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', kind });
+  return warning!;
+}
+
 describe('requests from outside this installation', () => {
   let id: string;
   beforeAll(async () => {
@@ -165,14 +183,7 @@ describe('requests from outside this installation', () => {
       expect(res.status, what).toBe(200);
       expect(res.elapsedMs).toBeLessThan(3_000);
       expect((await settled(id)).state).toBe('pending');
-      expect(h.sim.calls.length).toBe(before.aws);
-      expect(h.slack.calls.length).toBe(before.slack);
-      expect(h.slack.responsesTo(responseUrl)).toHaveLength(0);
-      const warning = h.logs
-        .slice(before.logs)
-        .find((l) => l.includes('outside this installation'));
-      expect(warning).toBeDefined();
-      expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', kind: 'action' });
+      expectRefusedQuietly(before, responseUrl, 'action');
     },
   );
 
@@ -209,13 +220,7 @@ describe('requests from outside this installation', () => {
       expect(res.json).toMatchObject({ response_type: 'ephemeral', text: NOT_INSTALLED_TEXT });
       await h.bot.outbox.deliverDue();
       expect((await h.bot.store.listRequests({ limit: 200 })).length).toBe(before.requests);
-      expect(h.sim.calls.length).toBe(before.aws);
-      expect(h.slack.calls.length).toBe(before.slack);
-      expect(h.slack.responsesTo(responseUrl)).toHaveLength(0);
-      const warning = h.logs
-        .slice(before.logs)
-        .find((l) => l.includes('outside this installation'));
-      expect(JSON.parse(warning!)).toMatchObject({ kind: 'command' });
+      const warning = expectRefusedQuietly(before, responseUrl, 'command');
       // Ids, never the command's text.
       expect(warning).not.toContain('purchase devicefarm');
     },

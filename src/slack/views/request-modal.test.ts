@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { blockText } from '../../../test/helpers/blocks.js';
+import { deviceFarmQuote, mediaConnectQuote } from '../../../test/helpers/quotes.js';
 import type { DeviceFarmOffering, MediaConnectOffering, Promotion } from '../../aws/types.js';
 import { money } from '../../domain/money.js';
 import type { PurchaseRequest } from '../../requests/types.js';
@@ -500,15 +501,7 @@ describe('requestSentModal', () => {
     id: 'R7K2M9QX',
     state: 'pending',
     action: { service: 'devicefarm', kind: 'purchase', offeringId: dfOffering(1).id, quantity: 3 },
-    quote: {
-      service: 'devicefarm',
-      offeringDescription: 'Android <slot>',
-      currency: 'USD',
-      unitPriceMicros: '250000000',
-      priceUnit: 'MONTHLY',
-      commitsMicros: '750000000',
-      commitsPeriod: 'month',
-    },
+    quote: deviceFarmQuote(3, 'Android <slot>'),
     requester: 'U0REQUESTR',
     reason: 'Release testing',
     createdAt: NOW,
@@ -537,17 +530,7 @@ describe('requestSentModal', () => {
       reservationName: 'live-2026',
       ...(start && { start }),
     },
-    quote: {
-      service: 'mediaconnect',
-      offeringDescription: '10 Mbps',
-      currency: 'USD',
-      unitPriceMicros: '12500',
-      priceUnit: 'HOURLY',
-      commitsMicros: '1098000000',
-      commitsPeriod: 'term',
-      durationMonths: 12,
-      bandwidthMbps: 10,
-    },
+    quote: mediaConnectQuote('10 Mbps'),
   });
 
   it('says a MediaConnect term without a start starts when approved, at most the quote', () => {

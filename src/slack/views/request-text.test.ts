@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mediaConnectQuote } from '../../../test/helpers/quotes.js';
 import type { PurchaseRequest } from '../../requests/types.js';
 import { channelLink, escapeKeepingMentions, mention, unescapeMrkdwn } from './mrkdwn.js';
 import {
@@ -84,17 +85,7 @@ describe('a MediaConnect request without a start', () => {
       reservationName: 'live-2026',
       ...(start && { start }),
     },
-    quote: {
-      service: 'mediaconnect',
-      offeringDescription: '10 Mbps for 12 months',
-      currency: 'USD',
-      unitPriceMicros: '12500',
-      priceUnit: 'HOURLY',
-      commitsMicros: '1098000000',
-      commitsPeriod: 'term',
-      durationMonths: 12,
-      bandwidthMbps: 10,
-    },
+    quote: mediaConnectQuote(),
     requester: 'U0REQUESTR',
     reason: 'Live events',
     createdAt: new Date('2026-11-22T10:00:00Z'),

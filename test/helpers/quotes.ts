@@ -1,0 +1,33 @@
+/** Quotes as the request service writes them, for tests that build requests by hand. */
+import type { Quote } from '../../src/requests/types.js';
+
+/** `slots` Device Farm slots at $250.00 a slot a month. */
+export function deviceFarmQuote(
+  slots: number,
+  offeringDescription = 'Android Remote Access Unmetered Device Slot',
+): Quote {
+  return {
+    service: 'devicefarm',
+    offeringDescription,
+    currency: 'USD',
+    unitPriceMicros: '250000000',
+    priceUnit: 'MONTHLY',
+    commitsMicros: String(250_000_000 * slots),
+    commitsPeriod: 'month',
+  };
+}
+
+/** 10 Mbps of MediaConnect for 12 months at $0.0125 per Mbps per hour (8,784 hours at most). */
+export function mediaConnectQuote(offeringDescription = '10 Mbps for 12 months'): Quote {
+  return {
+    service: 'mediaconnect',
+    offeringDescription,
+    currency: 'USD',
+    unitPriceMicros: '12500',
+    priceUnit: 'HOURLY',
+    commitsMicros: '1098000000',
+    commitsPeriod: 'term',
+    durationMonths: 12,
+    bandwidthMbps: 10,
+  };
+}
