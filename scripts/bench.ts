@@ -39,6 +39,7 @@ import { blockText } from '../test/helpers/blocks.js';
 import { botProcessEnv, freePort } from '../test/helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../test/helpers/fake-slack.js';
 import { sendSlashCommand } from '../test/helpers/slack-requests.js';
+import { approvals, benchDatabase } from './bench-backends.js';
 import {
   type BotProcess,
   cpuMsOf,
@@ -70,6 +71,9 @@ const PLAN = {
   watcherRepeats: 5,
   /** The simulator's page size for the watcher's Device Farm reads (its default). */
   watcherPageSize: 3,
+  /** Per store backend (SQLite, PostgreSQL): sequential `/slots status`, then full approvals. */
+  backendStatus: 100,
+  backendApprovals: 10,
 } as const;
 
 const BUDGET = {
@@ -80,10 +84,12 @@ const BUDGET = {
   blocks: 50,
   watcherFirstPollMs: 5_000,
   watcherRepeatP50Ms: 2_000,
+  /** Click → card edited with AWS's transaction, on either backend. */
+  approvalP95Ms: 2_000,
 } as const;
 
 /** Hard stop for the whole run: children are killed and the run fails. */
-const WATCHDOG_MS = 180_000;
+const WATCHDOG_MS = 240_000;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN_JS = join(ROOT, 'dist', 'main.js');
@@ -558,11 +564,14 @@ async function main(): Promise<number> {
   const bots: BotProcess[] = [];
   const slack = await startFakeSlack();
   closers.push(() => slack.close());
-  const launch = async (sim: Simulator) => {
+  const launch = async (sim: Simulator, extraEnv: Record<string, string> = {}) => {
     const bot = await spawnBot({
       mainJs: MAIN_JS,
       cwd: workDir,
-      env: botProcessEnv({ workDir, port: await freePort(), slack, sim, logLevel: 'warn' }),
+      env: {
+        ...botProcessEnv({ workDir, port: await freePort(), slack, sim, logLevel: 'warn' }),
+        ...extraEnv,
+      },
     });
     bots.push(bot);
     return bot;
@@ -633,6 +642,28 @@ async function main(): Promise<number> {
       `watcher polls with ${PLAN.offerings} offerings (first, ${PLAN.watcherRepeats} repeats, new period)…`,
     );
     const watch = await watcherPolls(now, workDir);
+
+    // 6. The same bot on each store backend, fresh database each: status, then full approvals.
+    sim.reset(defaultSeed(now));
+    const backends: BackendResult[] = [];
+    const postgres = await benchDatabase();
+    const databases: [string, string | undefined][] = [
+      ['sqlite', `sqlite:${join(workDir, 'backend.db')}`],
+      ['postgres', 'url' in postgres ? postgres.url : undefined],
+    ];
+    try {
+      for (const [backend, url] of databases) {
+        if (url === undefined) continue;
+        log(
+          `${backend}: ${PLAN.backendStatus} sequential status, ${PLAN.backendApprovals} approvals…`,
+        );
+        backends.push(await backendRun(backend, await launch(sim, { DATABASE_URL: url }), slack));
+      }
+    } finally {
+      if ('url' in postgres) await postgres.drop().catch(() => undefined);
+    }
+    const postgresSkipped = 'skipped' in postgres ? postgres.skipped : undefined;
+    if (postgresSkipped) log(`PostgreSQL run skipped: ${postgresSkipped}`);
 
     // Budgets and checks.
     const startup = summarize(startups);
@@ -757,6 +788,35 @@ async function main(): Promise<number> {
       watch.failedServices.length === 0,
     );
 
+    for (const b of backends) {
+      check(
+        `${b.backend}: ack p99, status`,
+        b.status.acks.p99,
+        `< ${BUDGET.ackP99Ms} ms`,
+        b.status.acks.p99 < BUDGET.ackP99Ms,
+      );
+      check(
+        `${b.backend}: status failed or degraded`,
+        b.status.failures,
+        '0',
+        b.status.failures === 0,
+      );
+      check(
+        `${b.backend}: ack p99, approve click`,
+        b.clickAck.p99,
+        `< ${BUDGET.ackP99Ms} ms`,
+        b.clickAck.p99 < BUDGET.ackP99Ms,
+      );
+      check(
+        `${b.backend}: approval p95, click → outcome`,
+        b.outcome.p95,
+        `< ${BUDGET.approvalP95Ms} ms`,
+        b.outcome.p95 < BUDGET.approvalP95Ms,
+      );
+      check(`${b.backend}: approvals without an outcome`, b.failures, '0', b.failures === 0);
+      check(`${b.backend}: exits on SIGTERM`, b.exit, 'exit 0', b.exit === 'exit 0');
+    }
+
     const result = {
       at: new Date().toISOString(),
       node: process.version,
@@ -784,6 +844,10 @@ async function main(): Promise<number> {
         bigPageDelayed: delayedBig,
       },
       watcher: watch,
+      backends: {
+        runs: backends,
+        ...(postgresSkipped !== undefined && { postgresSkipped }),
+      },
       memoryMb: {
         afterStartup: roundMem(memStart),
         afterAcks: roundMem(memAcks),
@@ -822,6 +886,13 @@ async function main(): Promise<number> {
       ],
       ['watcher repeat poll (nothing new)', watch.repeatPollMs],
       ['watcher poll after a new period', summarize([watch.afterPeriodPollMs])],
+      ...backends.flatMap((b): [string, Summary][] => [
+        [`${b.backend}: ack /slots status, sequential`, b.status.acks],
+        [`${b.backend}: status answer, default seed`, b.status.answers!],
+        [`${b.backend}: purchase command → card posted`, b.card],
+        [`${b.backend}: approve click ack`, b.clickAck],
+        [`${b.backend}: approve click → outcome on the card`, b.outcome],
+      ]),
     ];
     const notes = [
       `start-up runs (ms): ${startups.map((x) => Math.round(x)).join(', ')}`,
@@ -830,6 +901,10 @@ async function main(): Promise<number> {
       `status answer size: ${statusDefault.maxBlocks} blocks, ${statusDefault.maxTextChars} characters of text`,
       `${heavy.size} concurrent status with ${PLAN.offerings} offerings: all answered after ${heavy.allAnsweredMs} ms`,
       `watcher: ${watch.transactionsAtFirstPoll} Device Farm transactions at the first poll (${watch.transactionsAdded} added to largeSeed), recorded quietly; first poll queued ${watch.first.queued} messages (${firstRenewals} renewals, ${firstEndings} reservation endings); AWS calls per poll: first ${watch.awsCalls.firstPoll}, repeat ${watch.awsCalls.repeatPoll}`,
+      ...backends.map(
+        (b) => `${b.backend}: RSS MB (peak) after status and approvals ${memText(b.memory)}`,
+      ),
+      ...(postgresSkipped ? [`PostgreSQL run skipped: ${postgresSkipped}`] : []),
       `RSS MB (peak): after start-up ${memText(memStart)}, after acks ${memText(memAcks)}, after load ${memText(memLoad)}; page-${PLAN.bigPageSize} process after its load ${memText(memBig)}`,
     ];
     report(result, rows, notes);
@@ -841,6 +916,37 @@ async function main(): Promise<number> {
     await Promise.all(closers.map((close) => close().catch(() => undefined)));
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+interface BackendResult {
+  readonly backend: string;
+  readonly status: AckResult;
+  readonly card: Summary;
+  readonly clickAck: Summary;
+  readonly outcome: Summary;
+  readonly failures: number;
+  readonly memory: Memory | undefined;
+  readonly exit: string;
+}
+
+async function backendRun(
+  backend: string,
+  bot: BotProcess,
+  slack: FakeSlack,
+): Promise<BackendResult> {
+  const status = await sequentialAcks(bot, slack, 'status', PLAN.backendStatus);
+  const times = await approvals(bot, slack, PLAN.backendApprovals);
+  const memory = memoryOf(bot.pid);
+  return {
+    backend,
+    status,
+    card: summarize(times.cardMs),
+    clickAck: summarize(times.clickAckMs),
+    outcome: summarize(times.outcomeMs),
+    failures: times.failures,
+    memory,
+    exit: await bot.stop(),
+  };
 }
 
 const ACK_LABEL = {

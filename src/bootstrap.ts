@@ -8,6 +8,7 @@ import { createReports } from './capacity/reports.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './lifecycle/clock.js';
 import { startPeriodic } from './lifecycle/periodic.js';
+import { defaultReplicaId } from './lifecycle/replica-id.js';
 import type { Logger } from './logger.js';
 import { createNoticeDecisions } from './notices/decisions.js';
 import { createOutboxWorker, type OutboxWorker } from './notices/outbox.js';
@@ -38,6 +39,11 @@ export interface SlotsBotOptions {
   readonly expirySweepMs?: number;
   /** Failed polls of one service before the channel is warned. */
   readonly watchFailureThreshold?: number;
+  /**
+   * This process's name among replicas sharing the database (the watcher lease's holder); must
+   * differ between replicas. Default: host, pid and a random part.
+   */
+  readonly replicaId?: string;
 }
 
 export interface SlotsBot {
@@ -46,6 +52,8 @@ export interface SlotsBot {
   readonly outbox: OutboxWorker;
   readonly requests: RequestService;
   readonly watcher: Watcher;
+  /** This process's name among the replicas (see `SlotsBotOptions.replicaId`). */
+  readonly replicaId: string;
   /** Stops taking requests, finishes work under way, closes AWS clients and the store. */
   stop(): Promise<void>;
 }
@@ -53,6 +61,8 @@ export interface SlotsBot {
 export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Promise<SlotsBot> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
+  const replicaId = opts.replicaId ?? defaultReplicaId();
+  logger.info({ replicaId, database: config.database.kind }, 'starting slots-bot');
 
   // 1. The store (migrations run on open).
   const store = await openStore(config.database, clock);
@@ -112,6 +122,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     everyMs: config.slots.pollIntervalMs,
     render: noticeMessage,
     onQueued: () => outbox.kick(),
+    replicaId,
     ...(opts.watchFailureThreshold !== undefined && {
       failureThreshold: opts.watchFailureThreshold,
     }),
@@ -133,6 +144,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     clock,
     maxQuantity: config.slots.maxQuantity,
     outboxHealth: () => store.outboxHealth(),
+    databaseHealth: () => store.ping(),
     ...(opts.drainTimeoutMs !== undefined && { drainTimeoutMs: opts.drainTimeoutMs }),
     ...(opts.clientOptions !== undefined && { clientOptions: opts.clientOptions }),
   }).catch(async (err: unknown) => {
@@ -147,6 +159,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   const sweepMs = opts.expirySweepMs ?? Math.min(30_000, config.slots.requestTtlMs);
   const expiry = startPeriodic('expiry', sweepMs, () => requests.expireDue(), logger);
   void expiry.runNow();
+  // Every replica checks the watcher lease; only its holder polls AWS.
   watcher.start();
   // Every replica, all the time: settles `unknown` requests and those a stopped process left
   // `executing`. Its writes are conditional, so replicas never both settle one request.
@@ -165,6 +178,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     outbox,
     requests,
     watcher,
+    replicaId,
     stop() {
       stopping ??= (async () => {
         await slack.stop();

@@ -74,7 +74,7 @@ describe('loadConfig', () => {
     expect(config.slots.requestTtlMs).toBe(30 * 60_000);
     expect(config.slots.pollIntervalMs).toBe(90_000);
     expect(config.slots.renewalNoticeDays).toEqual([14, 7, 1]);
-    expect(config.database.path).toBe('/tmp/x.db');
+    expect(config.database).toEqual({ kind: 'sqlite', path: '/tmp/x.db' });
     expect(config.aws.deviceFarmEndpoint).toBe('http://127.0.0.1:4566');
     expect(config.logLevel).toBe('debug');
   });
@@ -130,8 +130,14 @@ describe('loadConfig', () => {
     ['SLOTS_APPROVERS', 'u0lower', /invalid id/],
     ['SLOTS_RENEWAL_NOTICE_DAYS', '7,,1', /comma list of whole days/],
     ['SLOTS_RENEWAL_NOTICE_DAYS', '0', /from 1 to 365/],
-    ['DATABASE_URL', 'postgres://u:pw@db/slots', /not supported/],
+    [
+      'DATABASE_URL',
+      'postgres://u:pw@db/slots?sslmode=maybe',
+      /unknown sslmode; use one of disable/,
+    ],
+    ['DATABASE_URL', 'postgres://u:pw@[db/slots', /valid postgres:\/\/user/],
     ['DATABASE_URL', 'mysql://db/slots', /sqlite:PATH/],
+    ['DATABASE_POOL_SIZE', '0', /from 1 to 100/],
     ['AWS_REGION', 'Frankfurt', /region name/],
     ['AWS_ENDPOINT_URL_DEVICE_FARM', 'ftp://x', /http\(s\) URL/],
     ['AWS_ENDPOINT_URL_MEDIACONNECT', '::', /http\(s\) URL/],
@@ -159,7 +165,7 @@ describe('loadConfig', () => {
       SLACK_APP_TOKEN: 'zzzz-LEAK2-LEAK2',
       SLACK_SIGNING_SECRET: 'LEAK3LEAK3',
       SLACK_API_URL: 'LEAK4 not a url',
-      DATABASE_URL: 'postgres://user:LEAK5@db/x',
+      DATABASE_URL: 'postgres://user:LEAK5@db/x?sslmode=LEAK8',
       SLOTS_CHANNEL: 'LEAK6',
       SLOTS_APPROVERS: 'U1AAA',
       AWS_REGION: 'LEAK7',
@@ -197,4 +203,22 @@ describe('parseDatabaseUrl', () => {
     ['/var/lib/slots.db', '/var/lib/slots.db'],
     ['slots.db', 'slots.db'],
   ])('%s → %s', (url, path) => expect(parseDatabaseUrl(url)).toEqual({ kind: 'sqlite', path }));
+
+  it.each([
+    'postgres://slots:pw@db.internal:5432/slots?sslmode=verify-full',
+    'postgresql://db/slots',
+    // libpq's style: PGHOST, PGUSER, PGPASSWORD … fill in what the URL leaves out.
+    'postgres://',
+  ])('%s is PostgreSQL, kept as given', (url) =>
+    expect(parseDatabaseUrl(url)).toEqual({ kind: 'postgres', url }),
+  );
+
+  it('gives a PostgreSQL database its pool size', () => {
+    const config = loadConfig({
+      ...valid,
+      DATABASE_URL: 'postgres://db/slots',
+      DATABASE_POOL_SIZE: '4',
+    });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://db/slots', poolSize: 4 });
+  });
 });

@@ -25,7 +25,15 @@ export interface Config {
     readonly pollIntervalMs: number;
     readonly renewalNoticeDays: readonly number[];
   };
-  readonly database: { readonly kind: 'sqlite'; readonly path: string };
+  readonly database:
+    | { readonly kind: 'sqlite'; readonly path: string }
+    | {
+        readonly kind: 'postgres';
+        /** As given; `PG*` variables fill in what it leaves out, `?sslmode=` is honoured. */
+        readonly url: string;
+        /** Connections this process keeps open at most. */
+        readonly poolSize: number;
+      };
   readonly aws: {
     readonly region: string;
     readonly deviceFarmEndpoint: string | undefined;
@@ -224,6 +232,7 @@ const envSchema = z.object({
       }
       return db;
     }),
+  DATABASE_POOL_SIZE: integer(10, 1, 100, 'the PostgreSQL connections one process may open'),
   AWS_REGION: optionalText,
   AWS_DEFAULT_REGION: optionalText,
   AWS_ENDPOINT_URL_DEVICE_FARM: httpUrl('the Device Farm endpoint override'),
@@ -254,14 +263,39 @@ function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
-/** `sqlite:PATH`, `sqlite://PATH` or a plain path. PostgreSQL is refused until its backend exists. */
-export function parseDatabaseUrl(url: string): Config['database'] | string {
+const SSL_MODES = [
+  'disable',
+  'allow',
+  'prefer',
+  'require',
+  'verify-ca',
+  'verify-full',
+  'no-verify',
+];
+
+/**
+ * `sqlite:PATH`, `sqlite://PATH` or a plain path; or `postgres://` / `postgresql://` with anything
+ * libpq accepts there. Messages never repeat the URL: it may hold a password.
+ */
+export function parseDatabaseUrl(
+  url: string,
+): { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | string {
   const text = url.trim();
   if (/^postgres(ql)?:\/\//i.test(text)) {
-    return 'postgres:// is not supported by this version yet; use sqlite:PATH or a file path';
+    let parsed: URL;
+    try {
+      parsed = new URL(text);
+    } catch {
+      return 'must be a valid postgres://user:password@host:port/database URL';
+    }
+    const sslmode = parsed.searchParams.get('sslmode');
+    if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+      return `has an unknown sslmode; use one of ${SSL_MODES.join(', ')}`;
+    }
+    return { kind: 'postgres', url: text };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^sqlite:/i.test(text)) {
-    return 'must be sqlite:PATH or a file path';
+    return 'must be sqlite:PATH, a file path or postgres://…';
   }
   const path = text.replace(/^sqlite:(\/\/)?/i, '');
   if (path === '') return 'must name a file: sqlite:PATH or a file path';
@@ -297,7 +331,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.SLOTS_POLL_INTERVAL,
       renewalNoticeDays: e.SLOTS_RENEWAL_NOTICE_DAYS,
     },
-    database: e.DATABASE_URL,
+    database:
+      e.DATABASE_URL.kind === 'postgres'
+        ? { ...e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+        : e.DATABASE_URL,
     aws: {
       region: (e.AWS_REGION ?? e.AWS_DEFAULT_REGION)!,
       deviceFarmEndpoint: e.AWS_ENDPOINT_URL_DEVICE_FARM,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AwsError } from '../aws/errors.js';
 import type { SlotStatus } from '../aws/types.js';
+import type { PurchaseRequest, RequestAction } from '../domain/requests.js';
 import { createLogger } from '../logger.js';
 import type { CreateResult } from '../requests/service.js';
-import type { PurchaseRequest, RequestAction } from '../requests/types.js';
 import type { NoticeRecord } from '../store/store.js';
 import {
   createNoticeDecisions,

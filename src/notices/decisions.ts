@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { isAwsError } from '../aws/errors.js';
 import type { DeviceFarmOfferings, ServiceName, SlotStatus } from '../aws/types.js';
 import { formatDate } from '../domain/dates.js';
+import type { RenewalSeen } from '../domain/requests.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Logger } from '../logger.js';
 import type { DecisionResult, RequestOrigin, RequestService } from '../requests/service.js';
-import type { RenewalSeen } from '../requests/types.js';
 import { RESERVATION_NAME_MAX } from '../slack/command-grammar.js';
 import type { Store } from '../store/store.js';
 

@@ -3,13 +3,13 @@ import { AwsError } from '../aws/errors.js';
 import type { Reservation, ServiceName, SlotStatus, Transaction } from '../aws/types.js';
 import { MS_PER_DAY } from '../domain/dates.js';
 import { money, times } from '../domain/money.js';
+import { noticeKeys } from '../domain/notice-keys.js';
 import { deriveNotices, dueLeadDays, HOLD_CLOCK_SKEW_MS } from './derive.js';
 import {
   type DeriveInput,
   type DeriveResult,
   type Notice,
   type NoticeKind,
-  noticeKeys,
   type Observation,
   type OpenRequestFootprint,
   storedMoney,

@@ -13,6 +13,7 @@ import {
 } from '../aws/types.js';
 import { MS_PER_DAY } from '../domain/dates.js';
 import { zero } from '../domain/money.js';
+import { noticeKeys } from '../domain/notice-keys.js';
 import {
   type DeriveInput,
   type DeriveResult,
@@ -20,7 +21,6 @@ import {
   type Notice,
   type NoticeBody,
   type NoticeKind,
-  noticeKeys,
   type OpenRequestFootprint,
   type Outage,
   type ReservationSeen,

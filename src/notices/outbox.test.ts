@@ -263,9 +263,10 @@ describe('the outbox worker', () => {
     await store.close();
   });
 
-  function worker() {
+  function worker(overrides: { store?: Store; leaseMs?: number } = {}) {
     return createOutboxWorker({
-      store,
+      store: overrides.store ?? store,
+      ...(overrides.leaseMs !== undefined && { leaseMs: overrides.leaseMs }),
       slack,
       responseUrls,
       render: createOutboxRenderer(clock),
@@ -489,5 +490,91 @@ describe('the outbox worker', () => {
     await worker().deliverDue();
     expect(posts).toHaveLength(1);
     expect((await store.outboxHealth()).dead).toBe(1);
+  });
+
+  describe('while the database blinks', () => {
+    const away = () => new StoreError('store_unavailable', 'connection terminated');
+    /** The store, with `method` failing `times` times before it works again. */
+    function failing<
+      K extends 'markDelivered' | 'setCard' | 'claimOutbox' | 'getRequest' | 'markFailed',
+    >(method: K, times: number): { store: Store; calls: () => number } {
+      let calls = 0;
+      const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      const wrapped = {
+        ...store,
+        [method]: (...args: unknown[]) => {
+          calls += 1;
+          return calls <= times ? Promise.reject(away()) : original(...args);
+        },
+      } as Store;
+      return { store: wrapped, calls: () => calls };
+    }
+
+    it('records a delivery Slack accepted once the store is back, without posting it again', async () => {
+      await store.enqueue([{ kind: 'notice', channel: 'C0SLOTS', payload: { text: 'renewal' } }]);
+      const { store: blinking, calls } = failing('markDelivered', 2);
+      const w = worker({ store: blinking });
+      expect(await w.deliverDue()).toBe(1);
+      expect(await w.deliverDue()).toBe(0);
+      expect(calls()).toBe(3);
+      expect(slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+      const health = await store.outboxHealth();
+      expect(health).toMatchObject({ dead: 0, waiting: 0 });
+    });
+
+    it('records where a card went once the store is back, so it is edited, never posted twice', async () => {
+      const id = await newRequest();
+      const { store: blinking } = failing('setCard', 2);
+      const w = worker({ store: blinking });
+      expect(await w.deliverDue()).toBe(2);
+      expect((await store.getRequest(id))?.card).toMatchObject({ channel: 'C0SLOTS' });
+      await store.enqueue([{ kind: 'card', channel: 'C0SLOTS', requestId: id }]);
+      await w.deliverDue();
+      expect(slack.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
+    });
+
+    it('gives up recording when the lease runs out, says so, and posts nothing more that pass', async () => {
+      await store.enqueue([
+        { kind: 'notice', channel: 'C0SLOTS', payload: { text: 'first' } },
+        { kind: 'notice', channel: 'C0SLOTS', payload: { text: 'second' } },
+      ]);
+      const { store: blinking } = failing('markDelivered', 1_000);
+      const w = worker({ store: blinking, leaseMs: 1_000 });
+      const started = performance.now();
+      expect(await w.deliverDue()).toBe(0);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(slack.calls).toHaveLength(1);
+      const errors = deadLog().filter((l) => String(l.msg).includes('may be posted again'));
+      expect(errors).toHaveLength(1);
+    });
+
+    it('gives back the messages it could not settle at the next pass, not a lease later', async () => {
+      const id = await newRequest();
+      // The card cannot be rendered (the request is unreadable) nor its failure recorded.
+      const unreadable = failing('getRequest', 1);
+      const { store: blinking } = failing('markFailed', 1);
+      const w = worker({ store: { ...blinking, getRequest: unreadable.store.getRequest } });
+      expect(await w.deliverDue()).toBe(0);
+      // With a 60 s lease, the card and the confirmation behind it go out at the next pass.
+      expect(await w.deliverDue()).toBe(2);
+      expect((await store.getRequest(id))?.card).toMatchObject({ channel: 'C0SLOTS' });
+      expect(slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+    });
+
+    it('a claim that fails is logged once and tried again at the next pass', async () => {
+      await store.enqueue([{ kind: 'notice', channel: 'C0SLOTS', payload: { text: 'renewal' } }]);
+      const { store: blinking } = failing('claimOutbox', 2);
+      const w = worker({ store: blinking });
+      expect(await w.deliverDue()).toBe(0);
+      expect(await w.deliverDue()).toBe(0);
+      expect(await w.deliverDue()).toBe(1);
+      const lines = logs.map((l) => JSON.parse(l) as { level: string; msg: string });
+      const warned = lines.filter(
+        (l) => l.level === 'warn' && l.msg.includes('store is unavailable'),
+      );
+      expect(warned).toHaveLength(1);
+      expect(lines.filter((l) => l.msg.includes('store answers again'))).toHaveLength(1);
+      expect(deadLog()).toEqual([]);
+    });
   });
 });

@@ -10,13 +10,20 @@
  * Only messages change state here, never requests, with one exception: a card that can never be
  * posted hands its request to `onCardUndeliverable` (which cancels it) before the card is marked
  * dead, so the requester's confirmation, delivered next, says so instead of "waiting".
+ *
+ * Once Slack has a message, writing that down (`markDelivered`, a card's `setCard`) is retried
+ * through a database blink for as long as the message's lease lasts, minus a margin, so no other
+ * replica claims and posts it again. A message whose lease ran out is left for the next claim
+ * rather than posted late. A store failure anywhere else ends the pass; the next poll tries again.
  */
+
+import type { PurchaseRequest } from '../domain/requests.js';
 import type { Clock } from '../lifecycle/clock.js';
+import { outageLog } from '../lifecycle/outage-log.js';
 import type { Logger } from '../logger.js';
-import type { PurchaseRequest } from '../requests/types.js';
 import { ResponseUrlError, type ResponseUrlPoster } from '../slack/response-url.js';
 import type { SlackMessage } from '../slack/views/message.js';
-import { isStoreError } from '../store/errors.js';
+import { isRetriableStoreError, isStoreError } from '../store/errors.js';
 import type { OutboxMessage, Store } from '../store/store.js';
 
 /** The part of the Slack Web API client the outbox uses. */
@@ -260,8 +267,11 @@ export function classifyDeliveryError(err: unknown): DeliveryVerdict {
     }
   }
   if (isStoreError(err)) {
-    return err.code === 'store_busy'
-      ? { kind: 'transient', reason: 'store busy' }
+    return isRetriableStoreError(err)
+      ? {
+          kind: 'transient',
+          reason: err.code === 'store_busy' ? 'store busy' : 'store unavailable',
+        }
       : unknown(`store error: ${err.code}`);
   }
   const message = typeof e.message === 'string' ? e.message : '';
@@ -364,6 +374,28 @@ export function isGivenUp(verdict: DeliveryVerdict, attempts: number): boolean {
 
 const CARD_NEVER_POSTED = 'the request card was never posted';
 
+/**
+ * The part of a message's lease this worker does not use, so a write retried to its deadline ends
+ * before the lease does (another replica may claim the message from then on); small clock
+ * differences between replicas fit in it too.
+ */
+export function leaseMarginMs(leaseMs: number): number {
+  return Math.min(5_000, leaseMs / 10);
+}
+
+/** Waits between tries of a write Slack's answer depends on: short, since the user is waiting. */
+export function recordRetryDelayMs(tries: number): number {
+  return Math.min(2_000, 100 * 2 ** Math.max(0, tries - 1));
+}
+
+/**
+ * Slack has the message, but the store could not record it before the lease's deadline. The pass
+ * stops here: posting more while the store is away would only leave more messages unrecorded.
+ */
+class UnrecordedDelivery extends Error {
+  override readonly name = 'UnrecordedDelivery';
+}
+
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const log = deps.logger.child({ module: 'outbox' });
   const pollMs = deps.pollMs ?? 1_000;
@@ -375,6 +407,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   let stopped = true;
   /** Set by `stop()`: the pass under way ends without claiming again. */
   let stopping = false;
+  const storeTrouble = outageLog(
+    log,
+    'outbox: the store is unavailable; trying again at the next poll',
+    'outbox: the store answers again',
+  );
 
   /** What the attempt under way was doing when it failed. */
   interface Attempt {
@@ -382,7 +419,44 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     postingCard: boolean;
   }
 
-  async function deliver(message: OutboxMessage, attempt: Attempt): Promise<void> {
+  /**
+   * A write after Slack accepted the message: retried while the store is away for a moment,
+   * until the real-time deadline (`performance.now()`) of the message's lease.
+   */
+  async function recordAfterSlack(
+    what: string,
+    message: OutboxMessage,
+    deadline: number,
+    write: () => Promise<void>,
+  ): Promise<void> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        await write();
+        if (tries > 1) log.info({ messageId: message.id, tries }, `${what} recorded after retries`);
+        return;
+      } catch (err) {
+        const delay = recordRetryDelayMs(tries);
+        if (!isRetriableStoreError(err) || performance.now() + delay >= deadline) {
+          log.error(
+            { err, messageId: message.id, kind: message.kind, requestId: message.requestId, tries },
+            `Slack has the message but the store did not record ${what}; it may be posted again`,
+          );
+          throw new UnrecordedDelivery(what, { cause: err });
+        }
+        log.warn(
+          { messageId: message.id, tries, delayMs: delay, code: (err as { code?: string }).code },
+          `store unavailable while recording ${what}; retrying`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  async function deliver(
+    message: OutboxMessage,
+    attempt: Attempt,
+    deadline: number,
+  ): Promise<void> {
     const request = message.requestId ? await deps.store.getRequest(message.requestId) : undefined;
     if (message.requestId && !request) throw new DeliveryError('request not found', 'permanent');
     const payload = message.payload ?? {};
@@ -403,10 +477,13 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         });
         attempt.postingCard = false;
         if (!posted.ts) throw new DeliveryError('chat.postMessage returned no ts');
-        await deps.store.setCard(request!.id, {
-          channel: posted.channel ?? message.channel,
-          ts: posted.ts,
-        });
+        // Unrecorded, the card would be posted again instead of edited.
+        await recordAfterSlack('where the card was posted', message, deadline, () =>
+          deps.store.setCard(request!.id, {
+            channel: posted.channel ?? message.channel,
+            ts: posted.ts!,
+          }),
+        );
         return;
       }
       case 'thread_reply': {
@@ -524,22 +601,72 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     return 'retry';
   }
 
+  /**
+   * Messages a pass claimed but could not settle because the store went away, with the end of
+   * their lease (real time). Left alone, they would stay leased, and hold back the later messages
+   * of their request, for a whole lease; the next pass gives them back at once instead.
+   */
+  const stranded = new Map<number, number>();
+
+  async function releaseStranded(): Promise<void> {
+    for (const [id, deadline] of stranded) {
+      // Once the lease has run out another replica may hold the message: it is no longer ours.
+      if (performance.now() < deadline) {
+        await deps.store.markFailed(id, deps.clock(), 'released after the store was unavailable');
+      }
+      stranded.delete(id);
+    }
+  }
+
   /** One claim: tries each message once. `finished` counts the delivered and the dead. */
   async function pass(): Promise<{ delivered: number; finished: number }> {
+    await releaseStranded();
     const now = deps.clock();
+    // Taken before the claim, so the deadline is never later than the lease the store gives.
+    const claimedAt = performance.now();
     const due = await deps.store.claimOutbox(now, batchSize, leaseMs);
+    const deadline = claimedAt + leaseMs - leaseMarginMs(leaseMs);
     let delivered = 0;
     let finished = 0;
-    for (const message of due) {
-      const attempt: Attempt = { postingCard: false };
-      try {
-        await deliver(message, attempt);
-        await deps.store.markDelivered(message.id, deps.clock());
-        delivered += 1;
-        finished += 1;
-      } catch (err) {
-        if ((await settleFailure(message, attempt, err)) === 'dead') finished += 1;
+    for (const [index, message] of due.entries()) {
+      if (performance.now() >= deadline) {
+        // Another replica may claim these from now on; posting them here could post them twice.
+        log.warn(
+          { left: due.length - index, leaseMs },
+          'outbox lease ran out before these messages were tried; leaving them for the next claim',
+        );
+        break;
       }
+      const attempt: Attempt = { postingCard: false };
+      const strand = (from: number) => {
+        for (const m of due.slice(from)) stranded.set(m.id, deadline);
+      };
+      try {
+        await deliver(message, attempt, deadline);
+      } catch (err) {
+        if (err instanceof UnrecordedDelivery) {
+          // This one is in Slack and must not be handed out again; the untried rest may.
+          strand(index + 1);
+          throw err;
+        }
+        try {
+          if ((await settleFailure(message, attempt, err)) === 'dead') finished += 1;
+        } catch (unsettled) {
+          strand(index);
+          throw unsettled;
+        }
+        continue;
+      }
+      try {
+        await recordAfterSlack('the delivery', message, deadline, () =>
+          deps.store.markDelivered(message.id, deps.clock()),
+        );
+      } catch (err) {
+        strand(index + 1);
+        throw err;
+      }
+      delivered += 1;
+      finished += 1;
     }
     return { delivered, finished };
   }
@@ -557,8 +684,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         progressed = finished > 0;
       } catch (err) {
         progressed = false;
-        log.error({ err }, 'outbox pass failed');
+        if (isRetriableStoreError(err)) storeTrouble.failed(err);
+        else if (!(err instanceof UnrecordedDelivery)) log.error({ err }, 'outbox pass failed');
+        continue;
       }
+      storeTrouble.succeeded();
     } while (((again && !stopped) || progressed) && !stopping);
     return total;
   }

@@ -254,19 +254,3 @@ export interface DeriveResult {
   readonly quietKeys: readonly string[];
   readonly snapshot: WatchSnapshot;
 }
-
-/** Notice keys. The bot records `transactionKey` / `reservationKey` for what it buys itself. */
-export const noticeKeys = {
-  renewal: (offeringId: string, effectiveOn: string, leadDays: number) =>
-    `renewal:${offeringId}:${effectiveOn.slice(0, 10)}:${leadDays}d`,
-  transaction: (transactionId: string) => `transaction:${transactionId}`,
-  /** `since` is the previous snapshot's time: the same change seen twice gets one key. */
-  nextPeriod: (offeringId: string, from: number, to: number, since: string) =>
-    `next-period:${offeringId}:${from}-${to}:${since}`,
-  reservationEnding: (arn: string, end: string, leadDays: number) =>
-    `reservation-ending:${arn}:${end.slice(0, 10)}:${leadDays}d`,
-  reservation: (arn: string) => `reservation:${arn}`,
-  reservationState: (arn: string, state: string) => `reservation-state:${arn}:${state}`,
-  awsFailing: (service: ServiceName, since: string) => `aws-failing:${service}:${since}`,
-  awsRecovered: (service: ServiceName, since: string) => `aws-recovered:${service}:${since}`,
-} as const;

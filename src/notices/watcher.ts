@@ -4,14 +4,25 @@
  * messages in the outbox, and the snapshot the next poll compares against. Keys make each notice
  * idempotent across polls and restarts; the versioned snapshot makes two replicas polling at once
  * apply one poll, never both.
+ *
+ * Only one replica polls AWS at a time: the one holding the `watcher` lease in the store. Every
+ * replica checks the lease every `leaseCheckMs(everyMs)` (a quarter of the interval, within
+ * 250 ms and 15 s) and holds it for three checks, so when the leader dies another replica takes
+ * over within one check plus one lease, which is at most one interval for any interval of a
+ * second or more; `stop()` gives the lease up so another takes over at its next check. Leases run
+ * on real time (`Date.now()`), not on the injected clock: they are about processes, not business.
+ * A replica that cannot reach the store does not poll. `pollOnce()` polls at once, lease or not
+ * (tests, the bench); two replicas polling together still commit one poll.
  */
 import { z } from 'zod';
 import type { CapacityServices } from '../aws/types.js';
 import { settle } from '../capacity/reports.js';
+import { OPEN_STATES, type PurchaseRequest } from '../domain/requests.js';
 import type { Clock } from '../lifecycle/clock.js';
+import { outageLog } from '../lifecycle/outage-log.js';
 import { startPeriodic } from '../lifecycle/periodic.js';
+import { defaultReplicaId } from '../lifecycle/replica-id.js';
 import type { Logger } from '../logger.js';
-import { OPEN_STATES, type PurchaseRequest } from '../requests/types.js';
 import type { SlackMessage } from '../slack/views/message.js';
 import type { Store, WatchNotice } from '../store/store.js';
 import { deriveNotices } from './derive.js';
@@ -19,6 +30,21 @@ import type { Notice, Observation, OpenRequestFootprint, WatchSnapshot } from '.
 
 /** Polls in a row a service may fail before the channel is warned (once per outage). */
 export const DEFAULT_FAILURE_THRESHOLD = 3;
+
+/** The store lease whose holder polls AWS. */
+export const WATCHER_LEASE = 'watcher';
+
+/**
+ * How often a replica takes or renews the lease: a quarter of the poll interval, so that a check
+ * plus a lease of three checks fits in one interval, but not so often that it loads the database,
+ * nor so rarely that a takeover after a long interval waits minutes.
+ */
+export function leaseCheckMs(everyMs: number): number {
+  return Math.min(15_000, Math.max(250, everyMs / 4));
+}
+
+/** How long the lease holds after each check: three checks, so one slow check never loses it. */
+export const leaseTtlMs = (everyMs: number): number => 3 * leaseCheckMs(everyMs);
 
 export interface WatcherDeps {
   readonly store: Store;
@@ -32,6 +58,8 @@ export interface WatcherDeps {
   readonly failureThreshold?: number;
   /** Called after messages were queued, so the outbox delivers without waiting for its poll. */
   readonly onQueued?: () => void;
+  /** This replica's name in the lease; unique per process (default: host, pid and a random part). */
+  readonly replicaId?: string;
 }
 
 export interface PollResult {
@@ -42,17 +70,31 @@ export interface PollResult {
 }
 
 export interface Watcher {
-  /** One poll now (or joins the poll under way). */
+  /** One poll now (or joins the poll under way), lease or not: for tests and the bench. */
   pollOnce(): Promise<PollResult | undefined>;
-  /** Stops polling and waits for the poll under way. */
+  /** Whether this replica held the lease at its last check (so it is the one polling AWS). */
+  leads(): boolean;
+  /** Stops checking and polling, waits for the poll under way, and gives the lease up. */
   stop(): Promise<void>;
 }
 
 export function createWatcher(deps: WatcherDeps): Watcher & { start(): void } {
   const log = deps.logger.child({ module: 'watcher' });
   const threshold = deps.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
+  const replicaId = deps.replicaId ?? defaultReplicaId();
+  const checkMs = leaseCheckMs(deps.everyMs);
+  const ttlMs = leaseTtlMs(deps.everyMs);
   let last: Promise<PollResult | undefined> | undefined;
   let periodic: ReturnType<typeof startPeriodic> | undefined;
+  /** Undefined until the first check answers, so the first answer is always logged. */
+  let leading: boolean | undefined;
+  /** Real time (`Date.now()`) at which this replica's last poll started. */
+  let lastPollAt = Number.NEGATIVE_INFINITY;
+  const leaseTrouble = outageLog(
+    log,
+    'could not reach the store to check the watcher lease; not polling AWS',
+    'the store answers the watcher lease again',
+  );
 
   async function poll(): Promise<PollResult> {
     // Read what is known before AWS: a request that settles meanwhile is then either still
@@ -111,6 +153,7 @@ export function createWatcher(deps: WatcherDeps): Watcher & { start(): void } {
   }
 
   const pollOnce = () => {
+    if (!last) lastPollAt = Date.now();
     last ??= poll()
       .catch((err: unknown) => {
         log.error({ err }, 'watcher poll failed');
@@ -122,15 +165,51 @@ export function createWatcher(deps: WatcherDeps): Watcher & { start(): void } {
     return last;
   };
 
+  /**
+   * One lease check: takes or renews the lease, and polls when this replica just became the
+   * leader or its last poll is an interval old. The poll is not awaited, so a slow poll never
+   * delays the renewal that keeps the lease.
+   */
+  async function check(): Promise<void> {
+    let held: boolean;
+    try {
+      held = await deps.store.acquireLease(WATCHER_LEASE, replicaId, new Date(Date.now()), ttlMs);
+    } catch (err) {
+      // Whether the lease is still ours is unknown; polling now could only repeat another's poll.
+      leaseTrouble.failed(err);
+      return;
+    }
+    leaseTrouble.succeeded();
+    const became = held && leading !== true;
+    if (held !== leading) {
+      log.info({ replicaId }, held ? 'this replica polls AWS now' : 'another replica polls AWS');
+      leading = held;
+    }
+    if (held && (became || Date.now() - lastPollAt >= deps.everyMs)) void pollOnce();
+  }
+
   return {
     pollOnce,
+    leads: () => leading === true,
     start() {
-      periodic ??= startPeriodic('watcher', deps.everyMs, pollOnce, log);
-      void pollOnce();
+      if (periodic) return;
+      log.info({ replicaId, everyMs: deps.everyMs, checkMs, ttlMs }, 'watcher started');
+      periodic = startPeriodic('watcher', checkMs, check, log);
+      void periodic.runNow();
     },
     async stop() {
-      await periodic?.stop();
+      const started = periodic;
+      periodic = undefined;
+      await started?.stop();
       await last;
+      if (!started) return;
+      leading = false;
+      try {
+        await deps.store.releaseLease(WATCHER_LEASE, replicaId);
+      } catch (err) {
+        // Another replica then takes over when the lease runs out, within one interval.
+        log.warn({ err, replicaId }, 'could not give the watcher lease up');
+      }
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { PurchaseRequest, RequestState } from '../domain/requests.js';
 import { mayApprove, mayCancel, mayReject, mayRequest } from './policy.js';
-import type { PurchaseRequest, RequestState } from './types.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 

@@ -2,7 +2,7 @@
  * Who may do what to a request, as pure decisions. Membership (approver, allowed requester) is
  * resolved by the caller at click time and passed in, so these functions stay pure and testable.
  */
-import type { PurchaseRequest } from './types.js';
+import type { PurchaseRequest } from '../domain/requests.js';
 
 export type Refusal = {
   readonly ok: false;

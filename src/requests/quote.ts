@@ -5,7 +5,7 @@
  */
 import type { Offering } from '../aws/types.js';
 import { type Money, times } from '../domain/money.js';
-import type { Quote, RequestAction } from './types.js';
+import type { Quote, RequestAction } from '../domain/requests.js';
 
 export class QuoteError extends Error {
   override readonly name = 'QuoteError';

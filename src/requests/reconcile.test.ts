@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Reservation, Transaction } from '../aws/types.js';
 import { money } from '../domain/money.js';
+import type { RequestAction } from '../domain/requests.js';
 import {
   CALL_WINDOW_SLACK_MS,
   type CallWindow,
@@ -16,7 +17,6 @@ import {
   SETTLE_WINDOW_MS,
   settle,
 } from './reconcile.js';
-import type { RequestAction } from './types.js';
 
 const T = new Date('2025-03-15T12:00:00Z');
 const at = (offsetMs: number) => new Date(T.getTime() + offsetMs);

@@ -8,7 +8,7 @@
  * answers) puts them on one clock, so a host clock minutes off still matches.
  */
 import type { Reservation, Transaction } from '../aws/types.js';
-import type { PurchaseRequest, RequestAction, RequestOutcome } from './types.js';
+import type { PurchaseRequest, RequestAction, RequestOutcome } from '../domain/requests.js';
 
 /** The longest a purchase or renewal call may take: the write client's connect and request time-outs. */
 export const PURCHASE_CALL_MAX_MS = 23_000;

@@ -16,10 +16,21 @@
 import { randomBytes } from 'node:crypto';
 import { type AwsError, isAwsError } from '../aws/errors.js';
 import type { CapacityServices, Offering, ServiceName } from '../aws/types.js';
+import { noticeKeys } from '../domain/notice-keys.js';
+import {
+  BOT_ACTOR,
+  OPEN_STATES,
+  openKey,
+  type PurchaseRequest,
+  type Quote,
+  type RequestAction,
+  type RequestEvent,
+  type RequestOutcome,
+  type RequestState,
+} from '../domain/requests.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Logger } from '../logger.js';
-import { noticeKeys } from '../notices/types.js';
-import { isStoreError } from '../store/errors.js';
+import { isRetriableStoreError, isStoreError } from '../store/errors.js';
 import type {
   NewNotice,
   NewOutboxMessage,
@@ -50,20 +61,9 @@ import {
   SETTLE_WINDOW_MS,
   settle,
 } from './reconcile.js';
-import {
-  BOT_ACTOR,
-  OPEN_STATES,
-  openKey,
-  type PurchaseRequest,
-  type Quote,
-  type RequestAction,
-  type RequestEvent,
-  type RequestOutcome,
-  type RequestState,
-} from './types.js';
 
+export { BOT_ACTOR } from '../domain/requests.js';
 export type { Directory } from './directory.js';
-export { BOT_ACTOR } from './types.js';
 
 /** How long the reconciler waits between passes, and the limits it applies. */
 export interface ReconcileTimings {
@@ -266,7 +266,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
       try {
         return await write();
       } catch (err) {
-        const retriable = !isStoreError(err) || err.code === 'store_busy';
+        const retriable = !isStoreError(err) || isRetriableStoreError(err);
         const givingUp =
           stoppingSince !== undefined &&
           Date.now() - stoppingSince > timings.outcomeRetryAfterStopMs;
@@ -488,7 +488,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
           },
         };
       }
-      if (isStoreError(err) && err.code === 'store_busy') {
+      if (isRetriableStoreError(err)) {
         return {
           ok: false,
           problem: { field: 'requester', message: 'Could not record that; try again.' },
@@ -535,7 +535,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
       }
       return { ok: true, request: result.request };
     } catch (err) {
-      if (isStoreError(err) && err.code === 'store_busy') {
+      if (isRetriableStoreError(err)) {
         return { ok: false, message: 'Could not record that; try again.' };
       }
       throw err;

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { InFlight } from '../lifecycle/in-flight.js';
 import { type Logger, slackLogger } from '../logger.js';
 import type { NoticeDecisions } from '../notices/decisions.js';
+import { isStoreError } from '../store/errors.js';
 import type { OutboxHealth } from '../store/store.js';
 import { registerHome } from './home.js';
 import { registerNoticeActions } from './notice-actions.js';
@@ -25,7 +26,8 @@ export const EVENTS_PATH = '/slack/events';
 export const HEALTH_PATH = '/healthz';
 
 export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
-  readonly config: Pick<Config, 'slack' | 'port'>;
+  /** `slots.channel`: where request cards are, for refusals when the store cannot say. */
+  readonly config: Pick<Config, 'slack' | 'port' | 'slots'>;
   readonly logger: Logger;
   /** What the buttons on channel notices do. */
   readonly notices: NoticeDecisions;
@@ -35,6 +37,8 @@ export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
   readonly clientOptions?: WebClientOptions;
   /** Dead and waiting Slack messages, for `/healthz`. */
   readonly outboxHealth?: () => Promise<OutboxHealth>;
+  /** Resolves when the database answers now (the store's `ping`), for `/healthz`. */
+  readonly databaseHealth?: () => Promise<void>;
 }
 
 export interface RunningSlackApp {
@@ -137,7 +141,11 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
 
   registerSlashCommand(app, { ...deps, logger: deps.logger });
   registerHome(app, { ...deps, logger: deps.logger });
-  registerRequestActions(app, { requests: deps.requests, logger: deps.logger });
+  registerRequestActions(app, {
+    requests: deps.requests,
+    logger: deps.logger,
+    channel: config.slots.channel,
+  });
   registerRequestModal(app, { ...deps, logger: deps.logger });
   registerNoticeActions(app, { ...deps, logger: deps.logger });
 
@@ -145,7 +153,13 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-      return void health(res, { phase, mode, socket, outboxHealth: deps.outboxHealth });
+      return void health(res, {
+        phase,
+        mode,
+        socket,
+        outboxHealth: deps.outboxHealth,
+        databaseHealth: deps.databaseHealth,
+      });
     }
     if (mode === 'http' && path === EVENTS_PATH && req.method === 'POST') {
       if (phase !== 'ready') return plain(res, 503, 'not accepting requests');
@@ -311,25 +325,43 @@ interface HealthInputs {
   readonly mode: string;
   readonly socket: SocketWatch | undefined;
   readonly outboxHealth: (() => Promise<OutboxHealth>) | undefined;
+  readonly databaseHealth: (() => Promise<void>) | undefined;
 }
 
-/** How long `/healthz` waits for the outbox counts before answering without them. */
-const HEALTH_OUTBOX_TIMEOUT_MS = 1_000;
+/** How long `/healthz` waits for the store (the ping, the outbox counts) before answering. */
+const HEALTH_STORE_TIMEOUT_MS = 1_000;
 
 /**
- * 200 while the bot takes requests, 503 while starting, stopping or disconnected. Dead messages
- * do not make it unhealthy: the bot still works, a restart would not revive them, and an
+ * 200 while the bot takes requests, 503 while starting, stopping, disconnected, or while the
+ * database does not answer (with a short `reason`), and 200 again as soon as it does. Dead
+ * messages do not make it unhealthy: the bot still works, a restart would not revive them, and an
  * orchestrator acting on a 503 would only restart it; they are reported in `outbox` for alerts.
+ * The ping and the counts are read in parallel, each for at most a second.
  */
 async function health(res: ServerResponse, inputs: HealthInputs): Promise<void> {
   const { phase, mode, socket } = inputs;
   const downFor = socket?.downForMs() ?? 0;
-  const healthy = phase === 'ready' && downFor < SOCKET_DOWN_GRACE_MS;
-  const outbox = inputs.outboxHealth ? await readOutboxHealth(inputs.outboxHealth) : undefined;
+  const [database, outbox] = await Promise.all([
+    inputs.databaseHealth ? checkDatabase(inputs.databaseHealth) : undefined,
+    inputs.outboxHealth ? readOutboxHealth(inputs.outboxHealth) : undefined,
+  ]);
+  const databaseDown = database !== undefined && !database.ok;
+  const connected = downFor < SOCKET_DOWN_GRACE_MS;
+  const healthy = phase === 'ready' && connected && !databaseDown;
+  const status =
+    phase !== 'ready'
+      ? phase
+      : databaseDown
+        ? 'database unreachable'
+        : connected
+          ? 'ok'
+          : 'disconnected';
   const body = JSON.stringify({
-    status: phase === 'ready' ? (healthy ? 'ok' : 'disconnected') : phase,
+    status,
+    ...(database && !database.ok && { reason: database.reason }),
     mode,
     ...(socket && { socket: downFor === 0 ? 'connected' : 'reconnecting' }),
+    ...(database && { database: database.ok ? 'reachable' : 'unreachable' }),
     ...(outbox && { outbox }),
   });
   res.writeHead(healthy ? 200 : 503, {
@@ -339,12 +371,44 @@ async function health(res: ServerResponse, inputs: HealthInputs): Promise<void> 
   res.end(body);
 }
 
+type DatabaseCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+async function checkDatabase(ping: () => Promise<void>): Promise<DatabaseCheck> {
+  try {
+    await withTimeout(ping(), HEALTH_STORE_TIMEOUT_MS);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: unreachableReason(err) };
+  }
+}
+
+/** A code shaped like a driver's or the OS's (`ECONNREFUSED`, `57P01`), never free text. */
+const ERROR_CODE = /^[A-Za-z0-9_]{1,40}$/;
+
+/**
+ * Why the database did not answer, for a health check anyone on the network may read: the
+ * store's code and the driver's or the OS's code under it, never a message, which could name a
+ * host, a URL or a password.
+ */
+export function unreachableReason(err: unknown): string {
+  if (err instanceof TimedOut) return `no answer within ${err.ms} ms`;
+  const codeOf = (e: unknown) => {
+    const code = (e as { code?: unknown } | null | undefined)?.code;
+    return typeof code === 'string' && ERROR_CODE.test(code) ? code : undefined;
+  };
+  if (isStoreError(err)) {
+    const cause = codeOf(err.cause);
+    return cause ? `${err.code} (${cause})` : err.code;
+  }
+  return codeOf(err) ?? 'unknown error';
+}
+
 /** The counts, or `"unavailable"` when the store does not answer quickly (locked, closed). */
 async function readOutboxHealth(
   read: () => Promise<OutboxHealth>,
 ): Promise<Record<string, unknown> | 'unavailable'> {
   try {
-    const h = await withTimeout(read(), HEALTH_OUTBOX_TIMEOUT_MS);
+    const h = await withTimeout(read(), HEALTH_STORE_TIMEOUT_MS);
     return {
       dead: h.dead,
       ...(h.lastDeadAt && { lastDeadAt: h.lastDeadAt.toISOString() }),
@@ -361,10 +425,16 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
+class TimedOut extends Error {
+  constructor(readonly ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimedOut(ms)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

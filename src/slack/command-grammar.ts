@@ -8,7 +8,7 @@
  * request modal reports the same rules, field by field.
  */
 import { SERVICES, type ServiceName } from '../aws/types.js';
-import type { RequestAction } from '../requests/types.js';
+import type { RequestAction } from '../domain/requests.js';
 import { escapeMrkdwn, quoteInput } from './views/mrkdwn.js';
 
 export const SLASH_COMMAND = '/slots';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockText } from '../../test/helpers/blocks.js';
 import { deviceFarmQuote } from '../../test/helpers/quotes.js';
-import type { PurchaseRequest } from '../requests/types.js';
+import type { PurchaseRequest } from '../domain/requests.js';
 import { createOutboxRenderer, isCardUndeliverable } from './outbox-renderer.js';
 
 const NOW = new Date('2026-11-22T09:05:00Z');

@@ -1,7 +1,8 @@
 /** How the outbox draws each kind of message, always from the request's current state. */
+
+import { BOT_ACTOR, type PurchaseRequest } from '../domain/requests.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { OutboxRenderer } from '../notices/outbox.js';
-import { BOT_ACTOR, type PurchaseRequest } from '../requests/types.js';
 import {
   cardUndeliverableNote,
   outcomeReply,

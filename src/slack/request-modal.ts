@@ -1,17 +1,22 @@
 /**
  * `/slots purchase` and `/slots renew` without arguments: a modal opened within the trigger's
  * 3 seconds (a loading view first, then the form once offerings are read), validated inline on
- * submit, then checked against AWS before a request exists.
+ * submit, then checked against AWS before a request exists. A store that is away for a moment
+ * shows as "could not record that" on the form, before the ack when it is known by then.
  */
 import type { App, BlockAction, RadioButtonsAction, webApi } from '@slack/bolt';
 import type { ServiceName } from '../aws/types.js';
 import type { Reports } from '../capacity/reports.js';
+import type { PurchaseRequest } from '../domain/requests.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { Logger } from '../logger.js';
 import type { RequestService } from '../requests/service.js';
+import { isRetriableStoreError } from '../store/errors.js';
+import { COULD_NOT_RECORD } from './store-trouble.js';
 import {
   blockForField,
   loadingModal,
+  REASON_BLOCK,
   REQUEST_MODAL_CALLBACK,
   type RequestKind,
   type RequestModalInput,
@@ -127,38 +132,62 @@ export function registerRequestModal(app: App, deps: RequestModalDeps): void {
     if (!form.ok) return ack({ response_action: 'errors', errors: form.errors });
 
     const actor = body.user.id;
-    // AWS usually answers well within the ack budget: then a problem shows under its field.
-    const check = deps.requests.check(actor, form.action, form.reason);
+    // AWS usually answers well within the ack budget: then a problem shows under its field. A
+    // check that fails is settled here, so its rejection is never left unhandled after the race.
+    const check = deps.requests.check(actor, form.action, form.reason).catch((err: unknown) => {
+      if (!isRetriableStoreError(err)) log.error({ err }, 'could not check the request');
+      return { failed: err };
+    });
     const early = await Promise.race([
       check,
       new Promise<undefined>((r) => setTimeout(() => r(undefined), CHECK_BEFORE_ACK_MS).unref()),
     ]);
-    if (early && !early.ok) {
+    if (early && 'failed' in early && isRetriableStoreError(early.failed)) {
+      // The form stays as filled in, so a second submit is one click.
+      if (REASON_BLOCK in view.state.values) {
+        return ack({ response_action: 'errors', errors: { [REASON_BLOCK]: COULD_NOT_RECORD } });
+      }
+    } else if (early && 'ok' in early && !early.ok) {
       const block = blockForField(early.problem.field, metadata.service);
       if (block)
         return ack({ response_action: 'errors', errors: { [block]: early.problem.message } });
     }
     await ack({ response_action: 'update', view: loadingModal() });
 
-    const created = await deps.requests.create(actor, form.action, form.reason, {
+    const problem = await createOrProblem(actor, form.action, form.reason, {
       // Slack sends a trigger_id with every submission; Bolt's type leaves it out.
       triggerId: stringOr((body as { trigger_id?: unknown }).trigger_id),
       responseUrl: metadata.responseUrl,
     });
-    const next = created.ok
-      ? requestSentModal(created.request)
-      : await formFor(
-          deps,
-          metadata.kind,
-          metadata.service,
-          created.problem.message,
-          undefined,
-          metadata.responseUrl,
-        );
+    const next =
+      typeof problem !== 'string'
+        ? requestSentModal(problem)
+        : await formFor(
+            deps,
+            metadata.kind,
+            metadata.service,
+            problem,
+            undefined,
+            metadata.responseUrl,
+          );
     await client.views
       .update({ view_id: view.id, view: next })
       .catch((err: unknown) => log.warn({ err }, 'could not update the request form'));
   });
+
+  /** The request made, or the sentence the form shows on top instead. */
+  async function createOrProblem(
+    ...args: Parameters<RequestService['create']>
+  ): Promise<PurchaseRequest | string> {
+    try {
+      const created = await deps.requests.create(...args);
+      return created.ok ? created.request : created.problem.message;
+    } catch (err) {
+      if (isRetriableStoreError(err)) return COULD_NOT_RECORD;
+      log.error({ err }, 'could not create the request from the form');
+      return 'Something went wrong on our side; nothing was requested. Submit again in a minute.';
+    }
+  }
 }
 
 function stringOr(value: unknown): string | undefined {

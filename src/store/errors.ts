@@ -13,6 +13,11 @@ export const STORE_ERROR_CODES = [
   'store_conflict',
   /** The database stayed locked by another process for longer than the busy timeout. */
   'store_busy',
+  /**
+   * The database could not be reached or did not answer in time (a server restarting, a dropped
+   * connection, a statement timeout). Nothing was written; the same call may be tried again.
+   */
+  'store_unavailable',
   /** The database was migrated by a newer slots-bot than this one. */
   'store_schema_too_new',
   /** Another request for the same service, offering and kind is still open; `detail.openRequestId` names it. */
@@ -38,4 +43,12 @@ export class StoreError extends Error {
 
 export function isStoreError(e: unknown): e is StoreError {
   return e instanceof StoreError;
+}
+
+/**
+ * True for failures that leave nothing written and may pass on their own: a lock held by another
+ * process, or a database that is away for a moment. The caller may try again (or ask the user to).
+ */
+export function isRetriableStoreError(e: unknown): boolean {
+  return isStoreError(e) && (e.code === 'store_busy' || e.code === 'store_unavailable');
 }

@@ -10,18 +10,33 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { z } from 'zod';
+import { openKey, type PurchaseRequest } from '../domain/requests.js';
 import { type Clock, systemClock } from '../lifecycle/clock.js';
-import { noticeKeys } from '../notices/types.js';
-import { BOT_ACTOR, openKey, type PurchaseRequest, type RequestEvent } from '../requests/types.js';
 import { StoreError } from './errors.js';
 import { runMigrations } from './migrations.js';
+import {
+  awsNoticeKeys,
+  claimedAwsId,
+  errorText,
+  eventParams,
+  isAwsIdTaken,
+  listLimit,
+  outboxParams,
+  prefixEnd,
+  type Row,
+  statesInput,
+  TRIGGER_MEMORY_MS,
+  toEvent,
+  toNotice,
+  toOutboxMessage,
+  toRequest,
+  toWatchState,
+} from './rows.js';
 import type {
   NewEvent,
   NewNotice,
   NewOutboxMessage,
   NewRequest,
-  NoticeRecord,
   OutboxHealth,
   OutboxMessage,
   Store,
@@ -29,16 +44,13 @@ import type {
   TransitionResult,
   WatchCommit,
   WatchCommitResult,
-  WatchState,
 } from './store.js';
 import {
   checkInput,
+  checkLease,
   epochMs,
-  epochMsSchema,
   jsonObjectSchema,
-  jsonText,
   quoteSchema,
-  readStored,
   requestActionSchema,
   requestOutcomeSchema,
   requestStateSchema,
@@ -54,9 +66,6 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
-/** How long a trigger id is remembered: far longer than Slack ever redelivers a request. */
-const TRIGGER_MEMORY_MS = 24 * 60 * 60_000;
-const MAX_ERROR_LENGTH = 1_000;
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   if (options.path !== ':memory:' && options.path !== '') {
@@ -106,192 +115,6 @@ function isBusy(err: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rows and their checks
-
-const nullable = <T>(schema: z.ZodType<T>) => schema.nullable().transform((v) => v ?? undefined);
-
-const requestRowSchema = z.object({
-  id: z.string(),
-  state: requestStateSchema,
-  action: jsonText(requestActionSchema),
-  quote: jsonText(quoteSchema),
-  requester: z.string(),
-  reason: z.string(),
-  created_at: epochMsSchema,
-  expires_at: epochMsSchema,
-  decided_by: nullable(z.string()),
-  decided_at: nullable(epochMsSchema),
-  decision_note: nullable(z.string()),
-  execution_started_at: nullable(epochMsSchema),
-  call_started_at: nullable(epochMsSchema),
-  finished_at: nullable(epochMsSchema),
-  outcome: nullable(jsonText(requestOutcomeSchema)),
-  card_channel: nullable(z.string()),
-  card_ts: nullable(z.string()),
-  version: z.number().int().min(1),
-});
-
-const eventRowSchema = z.object({
-  id: z.number().int(),
-  request_id: z.string(),
-  at: epochMsSchema,
-  actor: z.string(),
-  type: z.string(),
-  detail: jsonText(jsonObjectSchema),
-});
-
-const OUTBOX_KINDS = ['card', 'thread_reply', 'ephemeral', 'response', 'notice'] as const;
-
-const outboxRowSchema = z.object({
-  id: z.number().int(),
-  kind: z.enum(OUTBOX_KINDS),
-  channel: z.string(),
-  request_id: nullable(z.string()),
-  user_id: nullable(z.string()),
-  payload: nullable(jsonText(jsonObjectSchema)),
-  created_at: epochMsSchema,
-  attempts: z.number().int().min(0),
-  next_attempt_at: epochMsSchema,
-  last_error: nullable(z.string()),
-  delivered_at: nullable(epochMsSchema),
-  dead_at: nullable(epochMsSchema),
-});
-
-interface Identified {
-  readonly id?: unknown;
-  readonly key?: unknown;
-}
-
-function toRequest(row: Identified): PurchaseRequest {
-  const r = readStored(requestRowSchema, row, `request ${String(row.id)}`);
-  return {
-    id: r.id,
-    state: r.state,
-    action: r.action,
-    quote: r.quote,
-    requester: r.requester,
-    reason: r.reason,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    ...(r.decided_by !== undefined && { decidedBy: r.decided_by }),
-    ...(r.decided_at !== undefined && { decidedAt: r.decided_at }),
-    ...(r.decision_note !== undefined && { decisionNote: r.decision_note }),
-    ...(r.execution_started_at !== undefined && { executionStartedAt: r.execution_started_at }),
-    ...(r.call_started_at !== undefined && { callStartedAt: r.call_started_at }),
-    ...(r.finished_at !== undefined && { finishedAt: r.finished_at }),
-    ...(r.outcome !== undefined && { outcome: r.outcome }),
-    ...(r.card_channel !== undefined &&
-      r.card_ts !== undefined && { card: { channel: r.card_channel, ts: r.card_ts } }),
-    version: r.version,
-  };
-}
-
-function toEvent(row: Identified): RequestEvent {
-  const r = readStored(eventRowSchema, row, `event ${String(row.id)}`);
-  return {
-    id: r.id,
-    requestId: r.request_id,
-    at: r.at,
-    actor: r.actor,
-    type: r.type,
-    detail: r.detail,
-  };
-}
-
-function toOutboxMessage(row: Identified): OutboxMessage {
-  const r = readStored(outboxRowSchema, row, `outbox message ${String(row.id)}`);
-  return {
-    id: r.id,
-    kind: r.kind,
-    channel: r.channel,
-    ...(r.request_id !== undefined && { requestId: r.request_id }),
-    ...(r.user_id !== undefined && { user: r.user_id }),
-    ...(r.payload !== undefined && { payload: r.payload }),
-    createdAt: r.created_at,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    ...(r.last_error !== undefined && { lastError: r.last_error }),
-    ...(r.delivered_at !== undefined && { deliveredAt: r.delivered_at }),
-    ...(r.dead_at !== undefined && { deadAt: r.dead_at }),
-  };
-}
-
-const noticeRowSchema = z.object({
-  key: z.string(),
-  at: epochMsSchema,
-  detail: nullable(jsonText(jsonObjectSchema)),
-});
-
-function toNotice(row: Identified): NoticeRecord {
-  const r = readStored(noticeRowSchema, row, `notice ${String(row.key)}`);
-  return { key: r.key, at: r.at, detail: r.detail };
-}
-
-const watchStateRowSchema = z.object({
-  version: z.number().int().min(1),
-  value: jsonText(jsonObjectSchema),
-  updated_at: epochMsSchema,
-});
-
-function toWatchState(row: Identified): WatchState {
-  const r = readStored(watchStateRowSchema, row, 'the watch state');
-  return { version: r.version, value: r.value, updatedAt: r.updated_at };
-}
-
-/** The smallest string greater than every string starting with `prefix` (none for ''). */
-function prefixEnd(prefix: string): string | null {
-  if (prefix === '') return null;
-  const last = prefix.charCodeAt(prefix.length - 1);
-  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Inputs
-
-const statesInput = z.array(requestStateSchema);
-const newEventInput = z.object({
-  actor: z.string().min(1),
-  type: z.string().min(1),
-  detail: jsonObjectSchema.optional(),
-});
-const outboxInput = z.object({
-  kind: z.enum(OUTBOX_KINDS),
-  channel: z.string().min(1),
-  requestId: z.string().min(1).optional(),
-  user: z.string().min(1).optional(),
-  payload: jsonObjectSchema.optional(),
-});
-
-function eventParams(requestId: string, event: NewEvent, at: number) {
-  checkInput(newEventInput, event, 'the event');
-  return {
-    request_id: requestId,
-    at,
-    actor: event.actor,
-    type: event.type,
-    detail: JSON.stringify(event.detail ?? {}),
-  };
-}
-
-function outboxParams(message: NewOutboxMessage, at: number) {
-  checkInput(outboxInput, message, 'the outbox message');
-  return {
-    kind: message.kind,
-    channel: message.channel,
-    request_id: message.requestId ?? null,
-    user_id: message.user ?? null,
-    payload: message.payload === undefined ? null : JSON.stringify(message.payload),
-    at,
-  };
-}
-
-/** `limit` as the contract reads it: default 20, at least 1, at most 200. */
-function listLimit(limit: number | undefined): number {
-  if (limit === undefined || Number.isNaN(limit)) return 20;
-  return Math.min(200, Math.max(1, Math.floor(limit)));
-}
-
-// ---------------------------------------------------------------------------------------------
 // The store
 
 function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: number): Store {
@@ -326,7 +149,7 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
          AND (@version IS NULL OR version = @version)`,
     ),
     setCard: db.prepare(
-      `UPDATE requests SET card_channel = @channel, card_ts = @ts, version = version + 1
+      `UPDATE requests SET card_channel = @channel, card_ts = @ts
        WHERE id = @id AND card_ts IS NULL`,
     ),
     listRequests: db.prepare(
@@ -405,6 +228,14 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
       `INSERT INTO watch_state (id, version, value, updated_at) VALUES (1, 1, @value, @at)
        ON CONFLICT (id) DO NOTHING`,
     ),
+    // Taken when free, expired or already the holder's; `changes` says whether it was.
+    acquireLease: db.prepare(
+      `INSERT INTO leases (name, holder, until) VALUES (@name, @holder, @until)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+       WHERE leases.holder = excluded.holder OR leases.until <= @now`,
+    ),
+    releaseLease: db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?'),
+    ping: db.prepare('SELECT 1').pluck(),
     updateWatchState: db.prepare(
       `UPDATE watch_state SET version = version + 1, value = @value, updated_at = @at
        WHERE id = 1 AND version = @expected`,
@@ -412,7 +243,7 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
   };
 
   const readRequest = (id: string): PurchaseRequest | undefined => {
-    const row = sql.getRequest.get(id) as Identified | undefined;
+    const row = sql.getRequest.get(id) as Row | undefined;
     return row ? toRequest(row) : undefined;
   };
 
@@ -501,8 +332,7 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
       p.outcome === undefined
         ? undefined
         : checkInput(requestOutcomeSchema, p.outcome, 'the outcome');
-    const awsId =
-      to === 'succeeded' ? (outcome?.transactionId ?? outcome?.reservationArn) : undefined;
+    const awsId = claimedAwsId(to, outcome);
     if (awsId !== undefined && takenIds([awsId], id).size > 0) {
       const current = readRequest(id);
       const expected = current && from.includes(current.state);
@@ -541,14 +371,11 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
     const taken = new Set<string>();
     for (const awsId of ids) {
       const owner = sql.claimOf.get(awsId) as string | undefined;
-      if (owner !== undefined && owner !== requestId) taken.add(awsId);
-      for (const key of [noticeKeys.transaction(awsId), noticeKeys.reservation(awsId)]) {
-        const row = sql.getNotice.get(key) as Identified | undefined;
-        if (!row) continue;
-        // The request's own key (written with its outcome) is the only notice that is not "taken".
-        const detail = toNotice(row).detail;
-        if (detail?.by !== BOT_ACTOR || detail.requestId !== requestId) taken.add(awsId);
-      }
+      const notices = awsNoticeKeys(awsId).flatMap((key) => {
+        const row = sql.getNotice.get(key) as Row | undefined;
+        return row ? [toNotice(row)] : [];
+      });
+      if (isAwsIdTaken(requestId, owner, notices)) taken.add(awsId);
     }
     return taken;
   };
@@ -573,7 +400,7 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
     }
     const count = Math.floor(limit);
     if (!(count >= 1)) return [];
-    const rows = sql.dueOutbox.all({ now: at, limit: count }) as Identified[];
+    const rows = sql.dueOutbox.all({ now: at, limit: count }) as Row[];
     // Decode before leasing: a corrupt row aborts the whole claim instead of leasing garbage.
     const messages = rows.map(toOutboxMessage);
     for (const m of messages) sql.lease.run({ id: m.id, until: at + leaseMs });
@@ -588,7 +415,7 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
     sql.markFailed.run({
       id: messageId,
       next: epochMs(nextAttemptAt, 'nextAttemptAt'),
-      error: String(error).slice(0, MAX_ERROR_LENGTH),
+      error: errorText(error),
     });
   });
 
@@ -596,7 +423,7 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
     sql.markDead.run({
       id: messageId,
       at: epochMs(at, 'the time of death'),
-      error: String(error).slice(0, MAX_ERROR_LENGTH),
+      error: errorText(error),
     });
   });
 
@@ -654,8 +481,24 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
     return { applied: true, announced };
   });
 
+  const acquireLease = write((name: string, holder: string, now: Date, ttlMs: number) => {
+    checkLease(name, holder, ttlMs);
+    const at = epochMs(now, 'now');
+    return sql.acquireLease.run({ name, holder, now: at, until: at + ttlMs }).changes === 1;
+  });
+
+  const releaseLease = write((name: string, holder: string) => {
+    sql.releaseLease.run(name, holder);
+  });
+
   return {
     createRequest,
+    acquireLease,
+    releaseLease,
+    ping: () =>
+      read(() => {
+        sql.ping.get();
+      }),
     getRequest: (id) => read(() => readRequest(id)),
     transition,
     addEvent,
@@ -667,12 +510,11 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
             ? null
             : JSON.stringify(checkInput(statesInput, query.states, 'the states'));
         const rows = sql.listRequests.all({ states, limit: listLimit(query.limit) });
-        return (rows as Identified[]).map(toRequest);
+        return (rows as Row[]).map(toRequest);
       }),
-    listEvents: (requestId) =>
-      read(() => (sql.listEvents.all(requestId) as Identified[]).map(toEvent)),
+    listEvents: (requestId) => read(() => (sql.listEvents.all(requestId) as Row[]).map(toEvent)),
     listExpired: (now) =>
-      read(() => (sql.listExpired.all(epochMs(now, 'now')) as Identified[]).map(toRequest)),
+      read(() => (sql.listExpired.all(epochMs(now, 'now')) as Row[]).map(toRequest)),
     setCard,
     enqueue,
     claimOutbox,
@@ -681,20 +523,20 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
     recordNotice: (key, at, detail) => recordNotice(key, at, detail),
     getNotice: (key) =>
       read(() => {
-        const row = sql.getNotice.get(key) as Identified | undefined;
+        const row = sql.getNotice.get(key) as Row | undefined;
         return row ? toNotice(row) : undefined;
       }),
     listNoticeKeys: (prefix = '') =>
       read(() => new Set(sql.listNoticeKeys.all({ prefix, end: prefixEnd(prefix) }) as string[])),
     getWatchState: () =>
       read(() => {
-        const row = sql.getWatchState.get() as Identified | undefined;
+        const row = sql.getWatchState.get() as Row | undefined;
         return row ? toWatchState(row) : undefined;
       }),
     commitWatch,
     markDead,
     listOutbox: (requestId) =>
-      read(() => (sql.listOutbox.all(requestId) as Identified[]).map(toOutboxMessage)),
+      read(() => (sql.listOutbox.all(requestId) as Row[]).map(toOutboxMessage)),
     outboxHealth: () => read(outboxHealth),
     async close() {
       if (db.open) db.close();

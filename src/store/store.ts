@@ -12,7 +12,7 @@ import type {
   RequestEvent,
   RequestOutcome,
   RequestState,
-} from '../requests/types.js';
+} from '../domain/requests.js';
 
 export interface NewEvent {
   readonly actor: string;
@@ -197,7 +197,10 @@ export interface Store {
   takenAwsIds(ids: readonly string[], requestId: string): Promise<Set<string>>;
   /** Pending requests whose `expiresAt` is at or before `now`. */
   listExpired(now: Date): Promise<PurchaseRequest[]>;
-  /** Records where the card was posted (first write wins; later calls change nothing). */
+  /**
+   * Records where the card was posted (first write wins; later calls change nothing). Leaves the
+   * version alone: a card post racing an approval must not void the call stamp's compare-and-set.
+   */
   setCard(requestId: string, card: { channel: string; ts: string }): Promise<void>;
 
   /** Queues messages outside a transition (e.g. an ephemeral refusal). */
@@ -237,6 +240,21 @@ export interface Store {
   listOutbox(requestId: string): Promise<OutboxMessage[]>;
   /** Dead and waiting messages, counted (cheap enough for every health check). */
   outboxHealth(): Promise<OutboxHealth>;
+
+  /**
+   * Takes or renews the lease `name` for `holder` until `now + ttlMs`: true when `holder` holds it
+   * after the call (it was free, expired, or already its own), false while another holder's lease
+   * runs. Lets one replica at a time do work that should not be repeated (polling AWS).
+   */
+  acquireLease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it, so another replica can take it at once. */
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  /**
+   * Answers when the database can be read now; otherwise rejects (`store_unavailable` when it
+   * cannot be reached). For health checks.
+   */
+  ping(): Promise<void>;
 
   close(): Promise<void>;
 }

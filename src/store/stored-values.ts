@@ -7,7 +7,7 @@
  * Objects are loose: a field added by a newer slots-bot survives a read by an older replica.
  */
 import { z } from 'zod';
-import type { Quote, RequestAction, RequestOutcome, RequestState } from '../requests/types.js';
+import type { Quote, RequestAction, RequestOutcome, RequestState } from '../domain/requests.js';
 import { StoreError } from './errors.js';
 
 const STATE_NAMES: Record<RequestState, true> = {
@@ -150,4 +150,14 @@ function describe(error: z.ZodError): string {
     .slice(0, 3)
     .map((issue) => `${issue.path.length ? `${issue.path.join('.')} ` : ''}${issue.message}`)
     .join('; ');
+}
+
+/** A lease needs a name, a holder and a positive whole lifetime. */
+export function checkLease(name: string, holder: string, ttlMs: number): void {
+  if (typeof name !== 'string' || name === '' || typeof holder !== 'string' || holder === '') {
+    throw new StoreError('store_invalid_input', 'a lease needs a name and a holder');
+  }
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
+    throw new StoreError('store_invalid_input', 'ttlMs must be a positive whole number');
+  }
 }

@@ -3,20 +3,17 @@
  * real SQLite file, the AWS simulator, and a fake Slack that records every message and can fail.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestState } from '../../src/requests/types.js';
+import type { RequestState } from '../../src/domain/requests.js';
 import { SEED_IDS } from '../../src/sim/index.js';
 import {
   APPROVE_ACTION,
   CANCEL_ACTION,
   REJECT_ACTION,
-  REJECT_MODAL_CALLBACK,
-  REJECT_REASON_ACTION,
-  REJECT_REASON_BLOCK,
 } from '../../src/slack/views/request-card.js';
 import { blockText, buttonValues } from '../helpers/blocks.js';
+import { clickButton, requestCard, submitRejectReason } from '../helpers/cards.js';
 import { type WebApiCall, waitForAsync } from '../helpers/fake-slack.js';
 import { closeOpenRequests, type Harness, startHarness } from '../helpers/harness.js';
-import { buttonClick, viewSubmission } from '../helpers/payloads.js';
 
 const DF = SEED_IDS.androidRemote;
 const ALICE = 'U0ALICE'; // may request, not an approver
@@ -52,25 +49,11 @@ const buttonValue = (call: WebApiCall, actionId: string): string | undefined =>
   buttonValues(call.args, actionId)[0];
 
 /** Sends a one-line request and returns the id on the card the bot posts for it. */
-async function request(text: string, user = ALICE): Promise<string> {
-  const before = h.slack.callsTo('chat.postMessage').length;
-  const res = await h.command(text, { userId: user });
-  expect(res.status).toBe(200);
-  return h.slack.waitFor(`the card for "${text}"`, () =>
-    h.slack
-      .callsTo('chat.postMessage')
-      .slice(before)
-      .map((c) => buttonValue(c, APPROVE_ACTION))
-      .find(Boolean),
-  );
-}
+const request = async (text: string, user = ALICE): Promise<string> =>
+  (await requestCard(h, text, user)).id;
 
-async function click(actionId: string, id: string, user: string) {
-  const responseUrl = h.slack.responseUrl();
-  const res = await h.interact(buttonClick({ actionId, value: id, userId: user, responseUrl }));
-  expect(res.status).toBe(200);
-  return responseUrl;
-}
+const click = async (actionId: string, id: string, user: string) =>
+  (await clickButton(h, actionId, id, user)).responseUrl;
 
 async function state(id: string, wanted: RequestState | RequestState[]) {
   const states = Array.isArray(wanted) ? wanted : [wanted];
@@ -84,20 +67,12 @@ const purchases = () => h.sim.callsTo('PurchaseOffering', 'devicefarm');
 
 describe('Device Farm purchase', () => {
   it('is bought exactly once, after a second person approves, and reported in the channel', async () => {
-    const before0 = h.slack.callsTo('chat.postMessage').length;
-    const command = await h.command(`purchase devicefarm ${DF} 2`, { userId: ALICE });
-    const id = await h.slack.waitFor('the card', () =>
-      h.slack
-        .callsTo('chat.postMessage')
-        .slice(before0)
-        .map((c) => buttonValue(c, APPROVE_ACTION))
-        .find(Boolean),
-    );
+    const { id, responseUrl } = await requestCard(h, `purchase devicefarm ${DF} 2`, ALICE);
     const pending = await h.bot.requests.get(id);
     expect(pending).toMatchObject({ state: 'pending', requester: ALICE });
     expect(pending?.quote.commitsMicros).toBe('500000000');
     // The requester is told, only them: on the command's response_url, wherever they are.
-    const confirmation = await h.answerTo(command.responseUrl);
+    const confirmation = await h.answerTo(responseUrl);
     expect(confirmation.response_type).toBe('ephemeral');
     expect(String(confirmation.text)).toContain(id);
 
@@ -228,19 +203,7 @@ describe('who may decide', () => {
       h.slack.callsTo('views.open').find((c) => JSON.stringify(c.args.view).includes(id)),
     );
     expect(opened.args.trigger_id).toBeTruthy();
-    const res = await h.interact(
-      viewSubmission({
-        callbackId: REJECT_MODAL_CALLBACK,
-        userId: BOB,
-        privateMetadata: id,
-        values: {
-          [REJECT_REASON_BLOCK]: {
-            [REJECT_REASON_ACTION]: { type: 'plain_text_input', value: 'budget freeze' },
-          },
-        },
-      }),
-    );
-    expect(res.status).toBe(200);
+    await submitRejectReason(h, id, BOB, 'budget freeze');
     const rejected = await state(id, 'rejected');
     expect(rejected).toMatchObject({ decidedBy: BOB, decisionNote: 'budget freeze' });
     expect(purchases().length).toBe(before);

@@ -4,9 +4,8 @@
  * Polls are driven by hand (`watcher.pollOnce()`) with a test clock, so every assertion is about
  * one known poll; the interval itself is left at its 15-minute default.
  */
-import { DeviceFarmClient, RenewOfferingCommand } from '@aws-sdk/client-device-farm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestState } from '../../src/requests/types.js';
+import type { RequestState } from '../../src/domain/requests.js';
 import { SEED_IDS } from '../../src/sim/index.js';
 import {
   NOTICE_CHANGE_ACTION,
@@ -26,6 +25,7 @@ import {
 import { blockText, buttonValues as valuesOfButtons } from '../helpers/blocks.js';
 import { type WebApiCall, waitForAsync } from '../helpers/fake-slack.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
+import { deviceFarmOutside } from '../helpers/outside.js';
 import { buttonClick } from '../helpers/payloads.js';
 
 const ALICE = 'U0ALICE'; // may request, not an approver
@@ -84,18 +84,6 @@ async function requestIn(h: Harness, state: RequestState, offeringId: string, si
   });
 }
 
-function renewDirectly(h: Harness, offeringId: string, quantity: number) {
-  const client = new DeviceFarmClient({
-    region: 'us-west-2',
-    endpoint: h.sim.url,
-    credentials: { accessKeyId: 'AKIATESTTESTTESTTEST', secretAccessKey: 'console-user' },
-    maxAttempts: 1,
-  });
-  return client
-    .send(new RenewOfferingCommand({ offeringId, quantity }))
-    .finally(() => client.destroy());
-}
-
 describe('Device Farm renewals and changes made outside the bot', () => {
   let h: Harness;
   // 6½ days before the next period (1 Dec): inside the 7-day lead time, outside the 1-day one.
@@ -146,8 +134,7 @@ describe('Device Farm renewals and changes made outside the bot', () => {
   });
 
   it('announces a renewal made directly in AWS once, with its transaction id', async () => {
-    const renewed = await renewDirectly(h, SEED_IDS.androidRemote, 5);
-    const txId = renewed.offeringTransaction!.transactionId!;
+    const txId = await deviceFarmOutside(h.sim.url, 'RenewOffering', SEED_IDS.androidRemote, 5);
     const before = channelPosts(h).length;
     await poll(h);
     await poll(h);
@@ -555,7 +542,7 @@ describe('two replicas on one database', () => {
       const before = channelPosts(h).length;
       // Into the 1-day window, and a renewal made in the console: both replicas see both.
       h.clock.set(new Date('2026-11-30T12:00:00Z'));
-      const renewed = await renewDirectly(h, SEED_IDS.iosAutomated, 4);
+      const renewal = await deviceFarmOutside(h.sim.url, 'RenewOffering', SEED_IDS.iosAutomated, 4);
       const results = await Promise.all([h.bot.watcher.pollOnce(), other.watcher.pollOnce()]);
       await Promise.all([h.bot.outbox.deliverDue(), other.outbox.deliverDue()]);
       await poll(h);
@@ -573,7 +560,7 @@ describe('two replicas on one database', () => {
           .map((id) => `renewal:${id}:2026-12-01:1d`)
           .sort(),
       );
-      expect(mentioning(h, renewed.offeringTransaction!.transactionId!)).toHaveLength(1);
+      expect(mentioning(h, renewal)).toHaveLength(1);
       expect(posted).toHaveLength(5);
     } finally {
       await other.stop();

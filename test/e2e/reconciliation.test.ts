@@ -6,11 +6,12 @@
  */
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PurchaseRequest, RequestState } from '../../src/requests/types.js';
+import type { PurchaseRequest, RequestState } from '../../src/domain/requests.js';
 import { SEED_IDS } from '../../src/sim/index.js';
 import { APPROVE_ACTION } from '../../src/slack/views/request-card.js';
 import { waitForAsync } from '../helpers/fake-slack.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
+import { deviceFarmOutside } from '../helpers/outside.js';
 import { buttonClick } from '../helpers/payloads.js';
 import { holdSqliteLock } from '../helpers/sqlite-lock.js';
 
@@ -88,21 +89,6 @@ async function advanceUntil(
   throw new Error(
     `not settled after ${maxMs} ms of clock: ${JSON.stringify(trail).slice(0, 1500)} ${errors.join('\n').slice(0, 3000)}`,
   );
-}
-
-/** A Device Farm purchase made outside slots-bot (the console), straight on the wire. */
-async function buyOutside(hx: Harness, offeringId: string, quantity: number): Promise<string> {
-  const res = await fetch(`${hx.sim.url}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'DeviceFarm_20150623.PurchaseOffering',
-    },
-    body: JSON.stringify({ offeringId, quantity }),
-  });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { offeringTransaction: { transactionId: string } };
-  return body.offeringTransaction.transactionId;
 }
 
 const dfPurchases = (hx: Harness) => hx.sim.callsTo('PurchaseOffering', 'devicefarm').length;
@@ -204,7 +190,7 @@ describe('an unknown Device Farm outcome', () => {
     await inState(hx, mine.id, ['unknown']);
     await inState(hx, other.id, ['unknown']);
     // Meanwhile someone buys the same offering and quantity in the console.
-    const outsideId = await buyOutside(hx, DF, 2);
+    const outsideId = await deviceFarmOutside(hx.sim.url, 'PurchaseOffering', DF, 2);
     hx.sim.clearFaults();
     await advanceUntil(hx, 30_000, 5 * MINUTE, async () => {
       const a = await hx.bot.requests.get(mine.id);
@@ -285,7 +271,7 @@ describe('a request left executing', () => {
       event: { actor: BOB, type: 'approved' },
     });
     expect(claimed.applied).toBe(true);
-    await buyOutside(hx, DF, 4);
+    await deviceFarmOutside(hx.sim.url, 'PurchaseOffering', DF, 4);
     const done = await inState(hx, request.id, ['succeeded']);
     expect(done.outcome?.source).toBe('reconciliation');
     expect(dfPurchases(hx)).toBe(1);

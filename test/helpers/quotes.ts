@@ -1,5 +1,5 @@
 /** Quotes as the request service writes them, for tests that build requests by hand. */
-import type { Quote } from '../../src/requests/types.js';
+import type { Quote } from '../../src/domain/requests.js';
 
 /** `slots` Device Farm slots at $250.00 a slot a month. */
 export function deviceFarmQuote(

@@ -16,7 +16,7 @@ import {
 } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
-import { describeStore, manualClock, newRequest, T0 } from './store-suite.js';
+import { manualClock, newRequest, T0 } from './store-suite.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKER = fileURLToPath(new URL('./helpers/race-worker.ts', import.meta.url));
@@ -24,19 +24,6 @@ const WORKER = fileURLToPath(new URL('./helpers/race-worker.ts', import.meta.url
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'slots-store-'));
 }
-
-describeStore('sqlite (file)', async (clock) => {
-  const dir = tempDir();
-  // A directory that does not exist yet: opening creates it.
-  const path = join(dir, 'nested', 'slots.db');
-  return {
-    store: await openSqliteStore({ path, clock }),
-    reopen: () => openSqliteStore({ path, clock }),
-    async cleanup() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
 
 describe('sqlite store on a file', () => {
   let dir: string;

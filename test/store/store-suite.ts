@@ -3,8 +3,8 @@
  * function that opens a fresh, empty store. Nothing here knows which database is underneath.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PurchaseRequest, RequestAction, RequestState } from '../../src/domain/requests.js';
 import type { Clock } from '../../src/lifecycle/clock.js';
-import type { PurchaseRequest, RequestAction, RequestState } from '../../src/requests/types.js';
 import type {
   NewOutboxMessage,
   NewRequest,
@@ -633,6 +633,21 @@ export function describeStore(name: string, open: OpenStore): void {
         expect(moved.request!.card).toStrictEqual(first!.card);
       });
 
+      it('never voids a compare-and-set: where the card is is not part of the version', async () => {
+        const request = await requestIn([]);
+        const approved = await store.transition(request.id, approve('UAPPROVER'));
+        // The outbox records the card between the approval and the call stamp.
+        await store.setCard(request.id, { channel: 'CSLOTS', ts: '1700000000.000100' });
+        const stamped = await store.transition(request.id, {
+          from: ['executing'],
+          to: 'executing',
+          expectedVersion: approved.request!.version,
+          patch: { callStartedAt: T0 },
+          event: { actor: 'slots-bot', type: 'call_started' },
+        });
+        expect(stamped.applied).toBe(true);
+      });
+
       it('ignores an unknown request', async () => {
         await expect(
           store.setCard('MISSING', { channel: 'CSLOTS', ts: '1.2' }),
@@ -1157,6 +1172,66 @@ export function describeStore(name: string, open: OpenStore): void {
         });
         expect(result.applied).toBe(true);
         expect(await store.takenAwsIds(['tx-own'], a)).toEqual(new Set());
+      });
+    });
+
+    describe('leases', () => {
+      const LEASE = 'aws-poll';
+      const at = (ms: number) => new Date(T0.getTime() + ms);
+
+      it('is taken when free and renewed by its holder', async () => {
+        expect(await store.acquireLease(LEASE, 'host-a', T0, MINUTE)).toBe(true);
+        expect(await store.acquireLease(LEASE, 'host-a', at(30_000), MINUTE)).toBe(true);
+        // The renewal moved the end: still held at the first term's end.
+        expect(await store.acquireLease(LEASE, 'host-b', at(MINUTE), MINUTE)).toBe(false);
+      });
+
+      it('is refused to another holder while it runs, and taken over once it ran out', async () => {
+        expect(await store.acquireLease(LEASE, 'host-a', T0, MINUTE)).toBe(true);
+        expect(await store.acquireLease(LEASE, 'host-b', at(MINUTE - 1), MINUTE)).toBe(false);
+        expect(await store.acquireLease(LEASE, 'host-b', at(MINUTE), MINUTE)).toBe(true);
+        // The old holder lost it: it cannot renew.
+        expect(await store.acquireLease(LEASE, 'host-a', at(MINUTE + 1), MINUTE)).toBe(false);
+      });
+
+      it('is free at once when its holder releases it; another holder cannot release it', async () => {
+        expect(await store.acquireLease(LEASE, 'host-a', T0, MINUTE)).toBe(true);
+        await store.releaseLease(LEASE, 'host-b');
+        expect(await store.acquireLease(LEASE, 'host-b', at(1), MINUTE)).toBe(false);
+        await store.releaseLease(LEASE, 'host-a');
+        expect(await store.acquireLease(LEASE, 'host-b', at(2), MINUTE)).toBe(true);
+      });
+
+      it('keeps leases of different names apart', async () => {
+        expect(await store.acquireLease('one', 'host-a', T0, MINUTE)).toBe(true);
+        expect(await store.acquireLease('two', 'host-b', T0, MINUTE)).toBe(true);
+      });
+
+      it('gives a free lease to exactly one of many concurrent holders', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.acquireLease(LEASE, `host-${i}`, T0, MINUTE)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('refuses a lease without a name or holder, or with a bad lifetime', async () => {
+        for (const [name, holder, ttl] of [
+          ['', 'host-a', MINUTE],
+          [LEASE, '', MINUTE],
+          [LEASE, 'host-a', 0],
+          [LEASE, 'host-a', 1.5],
+        ] as const) {
+          await expect(store.acquireLease(name, holder, T0, ttl)).rejects.toMatchObject({
+            code: 'store_invalid_input',
+          });
+        }
+        expect(await store.acquireLease(LEASE, 'host-a', T0, MINUTE)).toBe(true);
+      });
+    });
+
+    describe('ping', () => {
+      it('answers while the database can be read', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
       });
     });
 

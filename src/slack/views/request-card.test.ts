@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { blockText, contextTexts } from '../../../test/helpers/blocks.js';
-import type { PurchaseRequest, RequestState } from '../../requests/types.js';
+import type { PurchaseRequest, RequestState } from '../../domain/requests.js';
 import { limitViolations, type SlackMessage } from './message.js';
 import {
   APPROVE_ACTION,

@@ -8,7 +8,7 @@
  */
 import type { types } from '@slack/bolt';
 import { formatDateTime } from '../../domain/dates.js';
-import type { PurchaseRequest, RenewalSeen, RequestOutcome } from '../../requests/types.js';
+import type { PurchaseRequest, RenewalSeen, RequestOutcome } from '../../domain/requests.js';
 import { count } from './format.js';
 import {
   CONFIRM_LIMITS,

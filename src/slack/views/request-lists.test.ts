@@ -6,7 +6,7 @@ import {
   lineFor,
   sectionTexts,
 } from '../../../test/helpers/blocks.js';
-import type { PurchaseRequest } from '../../requests/types.js';
+import type { PurchaseRequest } from '../../domain/requests.js';
 import { limitViolations } from './message.js';
 import { historyMessage, pendingMessage } from './request-lists.js';
 

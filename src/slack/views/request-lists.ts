@@ -3,7 +3,7 @@
  * decided, state, what AWS answered), laid out within Block Kit's limits by `layout`.
  */
 import { formatDateTime } from '../../domain/dates.js';
-import type { PurchaseRequest } from '../../requests/types.js';
+import type { PurchaseRequest } from '../../domain/requests.js';
 import { count } from './format.js';
 import {
   context,

@@ -4,7 +4,7 @@ import { blockText } from '../../../test/helpers/blocks.js';
 import { deviceFarmQuote, mediaConnectQuote } from '../../../test/helpers/quotes.js';
 import type { DeviceFarmOffering, MediaConnectOffering, Promotion } from '../../aws/types.js';
 import { money } from '../../domain/money.js';
-import type { PurchaseRequest } from '../../requests/types.js';
+import type { PurchaseRequest } from '../../domain/requests.js';
 import {
   blockForField,
   deviceFarmOptionText,

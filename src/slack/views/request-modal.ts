@@ -18,7 +18,7 @@ import type {
 } from '../../aws/types.js';
 import { formatDateTime } from '../../domain/dates.js';
 import { formatMoney } from '../../domain/money.js';
-import type { PurchaseRequest, RequestAction } from '../../requests/types.js';
+import type { PurchaseRequest, RequestAction } from '../../domain/requests.js';
 import {
   defaultStart,
   earliestStart,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mediaConnectQuote } from '../../../test/helpers/quotes.js';
-import type { PurchaseRequest } from '../../requests/types.js';
+import type { PurchaseRequest } from '../../domain/requests.js';
 import { channelLink, escapeKeepingMentions, mention, unescapeMrkdwn } from './mrkdwn.js';
 import {
   actionSentence,

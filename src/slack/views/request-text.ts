@@ -6,7 +6,7 @@
 import { SERVICE_LABEL } from '../../aws/types.js';
 import { formatDateTime, MS_PER_DAY } from '../../domain/dates.js';
 import type { Money } from '../../domain/money.js';
-import type { PurchaseRequest, Quote, RequestAction, RequestState } from '../../requests/types.js';
+import type { PurchaseRequest, Quote, RequestAction, RequestState } from '../../domain/requests.js';
 import { bandwidth, count, description, money, unitPrice } from './format.js';
 import { code, escapeMrkdwn, truncate } from './mrkdwn.js';
 
