@@ -44,6 +44,8 @@ export interface SlotsBotOptions {
    * differ between replicas. Default: host, pid and a random part.
    */
   readonly replicaId?: string;
+  /** Interface the HTTP server binds; default every interface. */
+  readonly listenHost?: string;
 }
 
 export interface SlotsBot {
@@ -147,6 +149,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     databaseHealth: () => store.ping(),
     ...(opts.drainTimeoutMs !== undefined && { drainTimeoutMs: opts.drainTimeoutMs }),
     ...(opts.clientOptions !== undefined && { clientOptions: opts.clientOptions }),
+    ...(opts.listenHost !== undefined && { listenHost: opts.listenHost }),
   }).catch(async (err: unknown) => {
     aws.destroy();
     await store.close();

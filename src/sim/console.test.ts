@@ -15,7 +15,7 @@ import {
   ServiceUnavailableException,
 } from '@aws-sdk/client-mediaconnect';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runSimCommand } from './console.js';
+import { executeSimCommand, runSimCommand } from './console.js';
 import { DEFAULT_BEHAVIOUR, SEED_IDS, type Simulator, startSimulator } from './index.js';
 
 const NOW = new Date('2025-03-15T12:00:00Z');
@@ -62,7 +62,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Error & { $metada
 describe('help and parsing', () => {
   it('lists every command', () => {
     const help = run('help');
-    const commands = ['help', 'status', 'period', 'renew', 'end', 'fail', 'heal'];
+    const commands = ['help', 'status', 'period', 'renew', 'buy', 'next', 'end', 'fail', 'heal'];
     const switches = ['quantity', 'clock', 'lag', 'processing', 'activate', 'ineligible', 'arn'];
     for (const command of [...commands, ...switches]) {
       expect(help).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
@@ -84,6 +84,8 @@ describe('help and parsing', () => {
   it.each([
     ['status extra', /^Usage: status .*type help/],
     ['renew a6f1', /^Usage: renew <offering-id-prefix> <quantity> \(got 1 argument\)/],
+    ['buy a6f1', /^Usage: buy <offering-id-prefix> <quantity> \(got 1 argument\)/],
+    ['next a6f1 1 2', /^Usage: next <offering-id-prefix> <quantity> \(got 3 arguments\)/],
     ['end live-events', /^Usage: end <reservation-name> <days>/],
     ['fail', /^Usage: fail <devicefarm\|mediaconnect\|all> \(got 0 arguments\)/],
     ['heal now', /^Usage: heal/],
@@ -98,6 +100,26 @@ describe('help and parsing', () => {
     const answer = run(line);
     expect(answer).toMatch(expected);
     expect(answer).not.toContain('\n');
+  });
+});
+
+describe('executeSimCommand', () => {
+  it('tells a refusal from a success; runSimCommand answers the same text', () => {
+    expect(executeSimCommand(sim, 'heal', NOW)).toEqual({ ok: true, text: run('heal') });
+    expect(executeSimCommand(sim, '', NOW)).toEqual({ ok: true, text: '' });
+    expect(executeSimCommand(sim, 'renew zzz 1', NOW)).toEqual({
+      ok: false,
+      text: 'renew: no Device Farm offering id starts with "zzz"; type help for the list.',
+      problem: 'renew: no Device Farm offering id starts with "zzz"',
+    });
+    expect(executeSimCommand(sim, 'nope', NOW)).toMatchObject({
+      ok: false,
+      problem: 'Unknown command "nope"',
+    });
+    expect(executeSimCommand(sim, 'buy', NOW)).toMatchObject({
+      ok: false,
+      problem: 'Usage: buy <offering-id-prefix> <quantity> (got 0 arguments)',
+    });
   });
 });
 
@@ -204,6 +226,86 @@ describe('renew', () => {
   });
 });
 
+describe('buy', () => {
+  it('is a PURCHASE made in the AWS console: exactly what PurchaseOffering records', async () => {
+    const before = sim.state.deviceFarm.transactions.length;
+    const answer = run('buy A6F1 3');
+    expect(sim.state.deviceFarm.slots[SEED_IDS.androidRemote]).toEqual({
+      current: 5,
+      nextPeriod: 5,
+    });
+    expect(sim.state.deviceFarm.transactions).toHaveLength(before + 1);
+    const tx = sim.state.deviceFarm.transactions.at(-1)!;
+    // 250 USD a month per slot, 16.5 of 31 days left.
+    const prorated = Math.round(250 * 3 * (16.5 / 31) * 100) / 100;
+    expect(tx).toMatchObject({
+      offeringStatus: { type: 'PURCHASE', quantity: 3, offering: { id: SEED_IDS.androidRemote } },
+      createdOn: NOW,
+      cost: { amount: prorated, currencyCode: 'USD' },
+    });
+    expect(answer).toBe(
+      `Bought 3 a6f1c1d2 Android Remote Access Unmetered Device Slot: current 5, next 5; PURCHASE transaction ${tx.transactionId} recorded (${prorated.toFixed(2)} USD).`,
+    );
+    expect(sim.callsTo('PurchaseOffering')).toHaveLength(0);
+
+    const { offeringTransactions } = await df.send(new ListOfferingTransactionsCommand({}));
+    expect(offeringTransactions?.[0]?.transactionId).toBe(tx.transactionId);
+  });
+
+  it('follows the quantity switch as PurchaseOffering does', () => {
+    run('quantity total');
+    run('buy a6f1 1');
+    expect(sim.state.deviceFarm.transactions.at(-1)?.offeringStatus.quantity).toBe(3);
+  });
+
+  it.each([
+    ['buy a6f1 0', /quantity must be 1 or more, got 0/],
+    ['buy a6f1 x', /quantity must be a whole number, got "x"/],
+    ['buy zzz 1', /no Device Farm offering id starts with "zzz"/],
+    ['buy a6f1 49', /LimitExceededException: 51 slots exceed the limit of 50/],
+  ])('%s is refused without a change', (line, expected) => {
+    const before = structuredClone(sim.state.deviceFarm);
+    expect(run(line)).toMatch(expected);
+    expect(sim.state.deviceFarm).toEqual(before);
+  });
+
+  it('an ineligible account refuses as PurchaseOffering would', () => {
+    sim.state.deviceFarm.eligible = false;
+    expect(run('buy a6f1 1')).toMatch(/NotEligibleException/);
+  });
+});
+
+describe('next', () => {
+  it('changes the next-period quantity with no transaction', async () => {
+    const before = structuredClone(sim.state.deviceFarm.transactions);
+    expect(run('next b7e2 3')).toBe(
+      'Next period of b7e2d2e3 iOS Remote Access Unmetered Device Slot: 3 slots from 2025-04-01 (was 0); no transaction recorded.',
+    );
+    expect(sim.state.deviceFarm.slots[SEED_IDS.iosRemote]).toEqual({ current: 1, nextPeriod: 3 });
+    expect(sim.state.deviceFarm.transactions).toEqual(before);
+    const status = await df.send(new GetOfferingStatusCommand({}));
+    expect(status.nextPeriod?.[SEED_IDS.iosRemote]?.quantity).toBe(3);
+  });
+
+  it('works on an offering that held nothing', () => {
+    run(`next ${SEED_IDS.androidPrivate.slice(0, 6)} 1`);
+    expect(sim.state.deviceFarm.slots[SEED_IDS.androidPrivate]).toEqual({
+      current: 0,
+      nextPeriod: 1,
+    });
+  });
+
+  it.each([
+    ['next a6f1 -1', /quantity must be 0 or more/],
+    ['next a6f1 51', /51 slots exceed the limit of 50/],
+    ['next zzz 1', /no Device Farm offering id starts with/],
+  ])('%s is refused without a change', (line, expected) => {
+    const before = structuredClone(sim.state.deviceFarm);
+    expect(run(line)).toMatch(expected);
+    expect(sim.state.deviceFarm).toEqual(before);
+  });
+});
+
 describe('end', () => {
   it('moves the end and keeps the reservation ACTIVE for days > 0', async () => {
     sim.state.mediaConnect.reservations[0]!.reservationState = 'EXPIRED';
@@ -247,6 +349,37 @@ describe('end', () => {
     expect(answer).toMatch(expected);
     expect(answer).toMatch(/type help/);
     expect(sim.state.mediaConnect).toEqual(before);
+  });
+});
+
+describe('AWS ending a reservation on its own', () => {
+  it('an ACTIVE reservation whose end passed on AWS clock is EXPIRED, and stays so', async () => {
+    const live = sim.state.mediaConnect.reservations[0]!;
+    live.end = '2025-03-15T11:59:59Z';
+    expect(run('status')).toContain('MediaConnect live-events: EXPIRED, ends 2025-03-15T11:59:59Z');
+    expect(live.reservationState).toBe('EXPIRED');
+
+    live.reservationState = 'ACTIVE';
+    const { Reservations } = await mc.send(new ListReservationsCommand({}));
+    expect(Reservations?.[0]?.ReservationState).toBe('EXPIRED');
+    expect(live.reservationState).toBe('EXPIRED');
+  });
+
+  it('judges by AWS clock, not the host one', () => {
+    const live = sim.state.mediaConnect.reservations[0]!;
+    live.end = '2025-03-15T12:03:00Z';
+    run('clock +5');
+    expect(run('status')).toContain('live-events: EXPIRED');
+  });
+
+  it('leaves a PROCESSING one and one still running alone', () => {
+    const [live] = sim.state.mediaConnect.reservations;
+    run('status');
+    expect(live!.reservationState).toBe('ACTIVE');
+    live!.reservationState = 'PROCESSING';
+    live!.end = '2025-03-01T00:00:00Z';
+    run('status');
+    expect(live!.reservationState).toBe('PROCESSING');
   });
 });
 

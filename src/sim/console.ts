@@ -6,11 +6,12 @@
  * simulator but does no I/O; `cli.ts` feeds it stdin.
  */
 import { awsTime } from './behaviour.js';
-import { addDays, formatSeconds } from './clock.js';
+import { addDays, formatSeconds, nextPeriodStart } from './clock.js';
 import { DEVICE_FARM_READS, runDeviceFarm } from './device-farm.js';
 import type { Simulator } from './index.js';
 import { LISTED_AT_ONCE } from './listing.js';
-import type { DfTransaction, SimBehaviour, SimFault, SimService } from './types.js';
+import { expireReservations } from './media-connect.js';
+import type { DfOffering, DfTransaction, SimBehaviour, SimFault, SimService } from './types.js';
 import { SimError } from './wire.js';
 
 /** The read operations slots-bot's watcher polls, per service. */
@@ -43,6 +44,11 @@ const HELP = [
   '  period                       roll the Device Farm period (SYSTEM renewals are recorded)',
   '  renew <offering-id-prefix> <quantity>',
   '                               set next-period slots as if done in the AWS console (RENEW)',
+  '  buy <offering-id-prefix> <quantity>',
+  '                               buy slots now as if in the AWS console (PURCHASE, prorated);',
+  '                               slots now and next period grow by the quantity',
+  '  next <offering-id-prefix> <quantity>',
+  '                               next-period slots change with no transaction to explain it',
   '  end <reservation-name> <days>',
   '                               reservation ends now + days; days <= 0 makes it EXPIRED',
   '  fail <devicefarm|mediaconnect|all>',
@@ -59,7 +65,7 @@ const HELP = [
   '  activate                     every PROCESSING reservation becomes ACTIVE',
   '  ineligible <on|off>          the Device Farm reads answer NotEligibleException',
   '  arn <account|noaccount>      MediaConnect offering ARNs with or without the account field',
-  'Changes typed here (renew, end, period) show in the listings at once.',
+  'Changes typed here (renew, buy, next, end, period) show in the listings at once.',
 ].join('\n');
 
 type Command = (sim: Simulator, args: string[], now: Date) => string;
@@ -69,6 +75,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   status,
   period,
   renew,
+  buy,
+  next,
   end,
   fail,
   heal: (sim) => {
@@ -90,6 +98,8 @@ const USAGE: Readonly<Record<string, string>> = {
   status: 'status',
   period: 'period',
   renew: 'renew <offering-id-prefix> <quantity>',
+  buy: 'buy <offering-id-prefix> <quantity>',
+  next: 'next <offering-id-prefix> <quantity>',
   end: 'end <reservation-name> <days>',
   fail: 'fail <devicefarm|mediaconnect|all>',
   heal: 'heal',
@@ -107,6 +117,8 @@ const ARITY: Readonly<Record<string, number>> = {
   status: 0,
   period: 0,
   renew: 2,
+  buy: 2,
+  next: 2,
   end: 2,
   fail: 1,
   heal: 0,
@@ -122,30 +134,52 @@ const ARITY: Readonly<Record<string, number>> = {
 /** A command's failure, said in one line. */
 class ConsoleError extends Error {}
 
+/** What one console line did, for a caller that is not a terminal (the sandbox's AWS panel). */
+export interface SimCommandOutcome {
+  /** False when the line was refused; nothing changed then. */
+  readonly ok: boolean;
+  /** The console's answer, exactly what `runSimCommand` returns. */
+  readonly text: string;
+  /** When refused: what was wrong, in one sentence without the pointer at `help`. */
+  readonly problem?: string;
+}
+
 /**
  * Runs one console line against `sim` and answers what it did (an empty line answers "").
  * Never throws: a mistake answers one line that names it and points at `help`.
  */
 export function runSimCommand(sim: Simulator, line: string, now: Date): string {
+  return executeSimCommand(sim, line, now).text;
+}
+
+/** `runSimCommand`, telling a refusal apart from a success. Never throws either. */
+export function executeSimCommand(sim: Simulator, line: string, now: Date): SimCommandOutcome {
   const words = line.trim().split(/\s+/).filter(Boolean);
   const name = words[0]?.toLowerCase();
-  if (name === undefined) return '';
+  if (name === undefined) return { ok: true, text: '' };
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) return `Unknown command "${words[0]}"; type help for the list.`;
+  if (!command) return refused(`Unknown command "${words[0]}"`);
   const args = words.slice(1);
   if (args.length !== ARITY[name]) {
-    return `Usage: ${USAGE[name]} (got ${args.length} argument${args.length === 1 ? '' : 's'}); type help for the list.`;
+    return refused(
+      `Usage: ${USAGE[name]} (got ${args.length} argument${args.length === 1 ? '' : 's'})`,
+    );
   }
   try {
-    return command(sim, args, now);
+    return { ok: true, text: command(sim, args, now) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return `${name}: ${message}; type help for the list.`;
+    return refused(`${name}: ${message}`);
   }
 }
 
-function status(sim: Simulator): string {
+function refused(problem: string): SimCommandOutcome {
+  return { ok: false, text: `${problem}; type help for the list.`, problem };
+}
+
+function status(sim: Simulator, _args: string[], now: Date): string {
   const { deviceFarm, mediaConnect } = sim.state;
+  expireReservations(mediaConnect, awsTime(now, sim.behaviour));
   const lines: string[] = [];
   for (const offering of deviceFarm.offerings) {
     const slots = deviceFarm.slots[offering.id];
@@ -185,7 +219,41 @@ function period(sim: Simulator): string {
 function renew(sim: Simulator, [prefix, quantityText]: string[], now: Date): string {
   const quantity = integerArg(quantityText!, 'quantity');
   if (quantity < 0) throw new ConsoleError(`quantity must be 0 or more, got ${quantity}`);
-  const wanted = prefix!.toLowerCase();
+  const offering = offeringByPrefix(sim, prefix!);
+  const tx = outsideTransaction(sim, 'RenewOffering', offering, quantity, now);
+  return `Renewed ${offering.id.slice(0, 8)} ${offering.description} at ${quantity} for next period; RENEW transaction ${tx.transactionId} recorded.`;
+}
+
+function buy(sim: Simulator, [prefix, quantityText]: string[], now: Date): string {
+  const quantity = integerArg(quantityText!, 'quantity');
+  if (quantity < 1) throw new ConsoleError(`quantity must be 1 or more, got ${quantity}`);
+  const offering = offeringByPrefix(sim, prefix!);
+  const tx = outsideTransaction(sim, 'PurchaseOffering', offering, quantity, now);
+  const slots = sim.state.deviceFarm.slots[offering.id]!;
+  const cost = `${tx.cost.amount.toFixed(2)} ${tx.cost.currencyCode}`;
+  return `Bought ${quantity} ${offering.id.slice(0, 8)} ${offering.description}: current ${slots.current}, next ${slots.nextPeriod}; PURCHASE transaction ${tx.transactionId} recorded (${cost}).`;
+}
+
+function next(sim: Simulator, [prefix, quantityText]: string[], now: Date): string {
+  const quantity = integerArg(quantityText!, 'quantity');
+  if (quantity < 0) throw new ConsoleError(`quantity must be 0 or more, got ${quantity}`);
+  const offering = offeringByPrefix(sim, prefix!);
+  const { maxSlotsPerOffering, slots } = sim.state.deviceFarm;
+  if (quantity > maxSlotsPerOffering) {
+    throw new ConsoleError(
+      `${quantity} slots exceed the limit of ${maxSlotsPerOffering} for this offering`,
+    );
+  }
+  slots[offering.id] ??= { current: 0, nextPeriod: 0 };
+  const before = slots[offering.id]!.nextPeriod;
+  slots[offering.id]!.nextPeriod = quantity;
+  const from = nextPeriodStart(awsTime(now, sim.behaviour)).toISOString().slice(0, 10);
+  return `Next period of ${offering.id.slice(0, 8)} ${offering.description}: ${quantity} slots from ${from} (was ${before}); no transaction recorded.`;
+}
+
+/** The one offering whose id starts with `prefix` (any case). */
+function offeringByPrefix(sim: Simulator, prefix: string): DfOffering {
+  const wanted = prefix.toLowerCase();
   const matches = sim.state.deviceFarm.offerings.filter((o) =>
     o.id.toLowerCase().startsWith(wanted),
   );
@@ -196,12 +264,23 @@ function renew(sim: Simulator, [prefix, quantityText]: string[], now: Date): str
       `"${prefix}" matches ${matches.length} offerings (${matches.map((o) => o.id.slice(0, 8)).join(', ')}); give more of the id`,
     );
   }
-  const offering = matches[0]!;
-  let result: unknown;
+  return matches[0]!;
+}
+
+/**
+ * Runs the operation's own handler, so the transaction (and every refusal) is exactly what AWS
+ * would record for the same change made in its console; listed at once, not through the API.
+ */
+function outsideTransaction(
+  sim: Simulator,
+  operation: 'PurchaseOffering' | 'RenewOffering',
+  offering: DfOffering,
+  quantity: number,
+  now: Date,
+): DfTransaction {
   try {
-    // The RenewOffering handler itself, so the transaction is exactly what AWS would record.
-    result = runDeviceFarm(
-      'RenewOffering',
+    const result = runDeviceFarm(
+      operation,
       { offeringId: offering.id, quantity },
       {
         state: sim.state.deviceFarm,
@@ -211,12 +290,11 @@ function renew(sim: Simulator, [prefix, quantityText]: string[], now: Date): str
         listing: LISTED_AT_ONCE,
       },
     );
+    return (result as { offeringTransaction: DfTransaction }).offeringTransaction;
   } catch (error) {
     if (error instanceof SimError) throw new ConsoleError(`${error.code}: ${error.message}`);
     throw error;
   }
-  const tx = (result as { offeringTransaction: DfTransaction }).offeringTransaction;
-  return `Renewed ${offering.id.slice(0, 8)} ${offering.description} at ${quantity} for next period; RENEW transaction ${tx.transactionId} recorded.`;
 }
 
 function end(sim: Simulator, [name, daysText]: string[], now: Date): string {

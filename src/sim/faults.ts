@@ -5,6 +5,8 @@ import type { SimFault, SimService } from './types.js';
 export interface FaultRegistry {
   set(service: SimService, operation: string, fault: SimFault): void;
   take(service: SimService, operation: string): SimFault | undefined;
+  /** The fault the next call would get, without counting it. */
+  peek(service: SimService, operation: string): SimFault | undefined;
   clear(): void;
 }
 
@@ -31,6 +33,10 @@ export function createFaultRegistry(): FaultRegistry {
       entry.remaining -= 1;
       if (entry.remaining <= 0) armed.delete(key(service, operation));
       return entry.fault;
+    },
+    peek(service, operation) {
+      const fault = armed.get(key(service, operation))?.fault;
+      return fault && structuredClone(fault);
     },
     clear() {
       armed.clear();

@@ -12,9 +12,10 @@ import { defaultSeed } from './seed.js';
 import { listenSimServer } from './server.js';
 import type { SimBehaviour, SimCall, SimFault, SimSeed, SimService, SimState } from './types.js';
 
-export { DEFAULT_BEHAVIOUR, SimBehaviourError } from './behaviour.js';
-export { formatSeconds, nextPeriodStart, periodStart } from './clock.js';
+export { awsTime, DEFAULT_BEHAVIOUR, SimBehaviourError } from './behaviour.js';
+export { formatSeconds, nextPeriodStart, parseSeconds, periodStart } from './clock.js';
 export {
+  expireReservations,
   MEDIA_CONNECT_ARN_PREFIX,
   offeringArnForm,
   offeringArnWithoutAccount,
@@ -28,8 +29,15 @@ export interface Simulator {
   readonly url: string;
   /** Mutable seeded state; tests may edit it directly. `reset` keeps this object. */
   readonly state: SimState;
-  /** Every call in the order it arrived. */
+  /** Every call in the order it arrived (only the last `maxCalls` when that option is set). */
   readonly calls: SimCall[];
+  /** Calls received since the start or the last `reset`, including any `maxCalls` let go. */
+  readonly totalCalls: number;
+  /**
+   * Adds a listener called as `onCall` is (see `SimulatorOptions`); returns its removal. For
+   * whoever gets the simulator after it started.
+   */
+  onCall(listener: (call: SimCall) => void): () => void;
   /** The behaviour switches in force (a frozen copy; change them with `setBehaviour`). */
   readonly behaviour: Readonly<SimBehaviour>;
   /**
@@ -44,6 +52,8 @@ export interface Simulator {
   callsTo(operation: string, service?: SimService): SimCall[];
   /** Arms a fault for the next calls of one operation, replacing any fault armed there. */
   fault(service: SimService, operation: string, fault: SimFault): void;
+  /** The fault the next call of `operation` would get (a copy), without using it up. */
+  armedFault(service: SimService, operation: string): SimFault | undefined;
   /** Disarms every fault. */
   clearFaults(): void;
   /** Delays every answer by `ms` (0 turns it off). */
@@ -76,6 +86,19 @@ export interface SimulatorOptions {
   now?: () => Date;
   /** Starting switches over `DEFAULT_BEHAVIOUR`; `reset` comes back to them. */
   behaviour?: Partial<SimBehaviour>;
+  /**
+   * Keep each reply's parsed JSON body on its call as `SimCall.answer` (error bodies too).
+   * Default false: a long benchmark would otherwise hold every answer in memory.
+   */
+  recordAnswers?: boolean;
+  /**
+   * Called once per call when it is over: its `status` (and `answer`, with `recordAnswers`) set,
+   * or the connection dropped by a fault (status 0). Not called for a call still delayed when
+   * the simulator closes. A listener that throws is ignored; the reply is already sent.
+   */
+  onCall?: (call: SimCall) => void;
+  /** Keep only this many of the newest calls in `calls`; default all. For long-running hosts. */
+  maxCalls?: number;
 }
 
 /** Starts a simulator serving both services on one port. */
@@ -86,6 +109,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const startingSeed = structuredClone(opts.seed ?? defaultSeed(awsTime(now(), behaviour)));
   const state = structuredClone(startingSeed);
   const calls: SimCall[] = [];
+  let totalCalls = 0;
+  const maxCalls = Math.max(1, opts.maxCalls ?? Number.POSITIVE_INFINITY);
+  const callListeners = new Set<(call: SimCall) => void>();
+  if (opts.onCall) callListeners.add(opts.onCall);
   const faults = createFaultRegistry();
   let globalDelay = 0;
   const listing = createListingDelay(now, () => behaviour.listingDelayMs);
@@ -102,8 +129,22 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       listing,
       pageSize: opts.pageSize ?? 3,
       faults,
-      calls,
       globalDelayMs: () => globalDelay,
+      recordAnswers: opts.recordAnswers ?? false,
+      callStarted: (call) => {
+        totalCalls++;
+        calls.push(call);
+        if (calls.length > maxCalls) calls.splice(0, calls.length - maxCalls);
+      },
+      callEnded: (call) => {
+        for (const listener of [...callListeners]) {
+          try {
+            listener(call);
+          } catch {
+            // An observer's bug must not reach the AWS side: the reply has gone out already.
+          }
+        }
+      },
     },
     opts.port ?? 0,
     opts.host ?? '127.0.0.1',
@@ -115,6 +156,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     url,
     state,
     calls,
+    get totalCalls() {
+      return totalCalls;
+    },
+    onCall: (listener) => {
+      // A wrapper, so the same function added twice is two listeners removed one at a time.
+      const entry = (call: SimCall) => listener(call);
+      callListeners.add(entry);
+      return () => {
+        callListeners.delete(entry);
+      };
+    },
     get behaviour() {
       return behaviour;
     },
@@ -131,6 +183,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     callsTo: (operation, service) =>
       calls.filter((c) => c.operation === operation && (!service || c.service === service)),
     fault: (service, operation, fault) => faults.set(service, operation, fault),
+    armedFault: (service, operation) => faults.peek(service, operation),
     clearFaults: () => faults.clear(),
     setGlobalDelay: (ms) => {
       globalDelay = Math.max(0, ms);
@@ -142,6 +195,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       state.deviceFarm = fresh.deviceFarm;
       state.mediaConnect = fresh.mediaConnect;
       calls.length = 0;
+      totalCalls = 0;
       faults.clear();
       globalDelay = 0;
       listing.clear();

@@ -132,18 +132,19 @@ export function runMediaConnect(
     case 'PurchaseOffering':
       return { status: 201, body: { reservation: purchase(input, ctx) } };
     case 'ListReservations': {
+      expireReservations(ctx.state, ctx.now);
       const listed = ctx.state.reservations.filter((r) => ctx.listing.listed(r.reservationArn));
       const page = pageOf(listed, input, ctx, operation);
-      const reservations = page.items.map((r) => present(r, ctx.now));
-      return { status: 200, body: { reservations, nextToken: page.nextToken } };
+      return { status: 200, body: { reservations: page.items, nextToken: page.nextToken } };
     }
     case 'DescribeReservation': {
+      expireReservations(ctx.state, ctx.now);
       const arn = input.reservationArn;
       const found = ctx.state.reservations.find(
         (r) => r.reservationArn === arn && ctx.listing.listed(r.reservationArn),
       );
       if (!found) throw notFound(`Reservation ${String(arn)} not found`);
-      return { status: 200, body: { reservation: present(found, ctx.now) } };
+      return { status: 200, body: { reservation: found } };
     }
     default:
       throw new SimError('UnknownOperationException', 404, `Unknown operation ${operation}`);
@@ -206,13 +207,22 @@ function purchase(input: Record<string, unknown>, ctx: MediaConnectContext): McR
   return reservation;
 }
 
-/** The reservation as listed: an ACTIVE one whose end has passed reads as EXPIRED. */
-function present(reservation: McReservation, now: Date): McReservation {
-  const end = parseSeconds(reservation.end);
-  if (reservation.reservationState === 'ACTIVE' && end && end.getTime() <= now.getTime()) {
-    return { ...reservation, reservationState: 'EXPIRED' };
+/**
+ * Ends every ACTIVE reservation whose end has passed on AWS's clock (`now`), as AWS does on its
+ * own, and stores it: once EXPIRED it stays so whoever looks (a listing, the console, the
+ * sandbox panel), even if AWS's clock were moved back. Answers how many it ended.
+ */
+export function expireReservations(state: MediaConnectState, now: Date): number {
+  let expired = 0;
+  for (const reservation of state.reservations) {
+    const end = parseSeconds(reservation.end);
+    if (reservation.reservationState !== 'ACTIVE' || !end || end.getTime() > now.getTime()) {
+      continue;
+    }
+    reservation.reservationState = 'EXPIRED';
+    expired++;
   }
-  return reservation;
+  return expired;
 }
 
 function findOffering(state: MediaConnectState, arn: unknown) {

@@ -31,8 +31,13 @@ export interface SimServerDeps {
   listing: ListingDelay;
   pageSize: number;
   faults: FaultRegistry;
-  calls: SimCall[];
   globalDelayMs: () => number;
+  /** Keep each reply's parsed body on its call (`SimCall.answer`). */
+  recordAnswers: boolean;
+  /** Called as a call arrives, before any fault or delay (status 0). */
+  callStarted: (call: SimCall) => void;
+  /** Called once per call when it is over: answered (status set) or dropped. */
+  callEnded: (call: SimCall) => void;
 }
 
 /** A listening server and its loopback address. */
@@ -108,7 +113,7 @@ async function handle(
     status: 0,
     at: deps.now(),
   };
-  deps.calls.push(call);
+  deps.callStarted(call);
 
   const fault = deps.faults.take(service, parsed.operation);
   const delay = deps.globalDelayMs() + (fault?.delayMs ?? 0);
@@ -116,15 +121,28 @@ async function handle(
 
   if (fault?.drop === 'before' && !fault.error) {
     req.socket.destroy();
+    deps.callEnded(call);
     return;
   }
   const reply = fault?.error ? injectedError(service, fault.error) : execute(service, parsed, deps);
   if (fault?.drop === 'after' && !fault.error) {
     req.socket.destroy();
+    deps.callEnded(call);
     return;
   }
   call.status = reply.status;
+  if (deps.recordAnswers) call.answer = parsedAnswer(reply.body);
   res.writeHead(reply.status, { ...commonHeaders(reply), ...clockHeaders(deps) }).end(reply.body);
+  deps.callEnded(call);
+}
+
+function parsedAnswer(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    // Every reply is JSON today; should one not be, the panel still shows what was sent.
+    return body;
+  }
 }
 
 /**

@@ -126,6 +126,12 @@ export interface SimCall {
   /** HTTP status answered; 0 while pending or when the connection was dropped. */
   status: number;
   at: Date;
+  /**
+   * The parsed JSON body answered, error bodies included (Device Farm timestamps as epoch
+   * seconds, as sent). Only with the `recordAnswers` option; undefined while pending or when the
+   * connection was dropped.
+   */
+  answer?: unknown;
 }
 
 /**

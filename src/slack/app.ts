@@ -39,6 +39,8 @@ export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
   readonly outboxHealth?: () => Promise<OutboxHealth>;
   /** Resolves when the database answers now (the store's `ping`), for `/healthz`. */
   readonly databaseHealth?: () => Promise<void>;
+  /** Interface the HTTP server binds; default every interface (the sandbox binds loopback). */
+  readonly listenHost?: string;
 }
 
 export interface RunningSlackApp {
@@ -174,7 +176,7 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   });
   // Slack sends each request on a fresh connection; idle keep-alives would only delay shutdown.
   server.keepAliveTimeout = 5_000;
-  const port = await listen(server, config.port);
+  const port = await listen(server, config.port, deps.listenHost);
 
   if (mode === 'socket') {
     try {
@@ -439,10 +441,10 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server, port: number, host?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
