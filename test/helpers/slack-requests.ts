@@ -1,5 +1,6 @@
 /** Signed HTTP requests, exactly as Slack sends them to `POST /slack/events`. */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { signature } from '../../src/sandbox/slack/payloads.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 
@@ -18,9 +19,8 @@ export interface SlackHttpResponse {
   readonly elapsedMs: number;
 }
 
-export function sign(secret: string, timestamp: number, body: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
+/** Slack's v0 signature; the sandbox's local Slack signs with the same function. */
+export const sign = signature;
 
 export async function signedPost(
   url: string,
