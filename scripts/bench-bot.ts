@@ -16,13 +16,19 @@ export interface BotOptions {
   readonly env: Record<string, string>;
   /** Give up waiting for `/healthz` after this long. */
   readonly readyTimeoutMs?: number;
+  /** Arguments after the script (the floor's mode). */
+  readonly args?: readonly string[];
+  /** Node's own flags, before the script (the bot: those of `npm start`, see `startFlags`). */
+  readonly nodeArgs?: readonly string[];
+  /** What counts as the first success; default `GET /healthz` answering 200. */
+  readonly ready?: (baseUrl: string) => Promise<boolean>;
 }
 
 export interface BotProcess {
   readonly pid: number;
   readonly baseUrl: string;
   readonly eventsUrl: string;
-  /** From `spawn` until `GET /healthz` first answered 200. */
+  /** From `spawn` until the first success (by default `GET /healthz` answering 200). */
   readonly startupMs: number;
   /** The last lines the child wrote (stdout and stderr), for failure reports. */
   output(): string;
@@ -41,6 +47,19 @@ export function killAllBots(): void {
 }
 process.once('exit', killAllBots);
 
+/**
+ * The node flags `npm start` runs the bot with (its heap settings among them), read from
+ * package.json, so the benchmark measures the process people run and the flags live in one place.
+ */
+export function startFlags(packageJson: string): string[] {
+  const start = (JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts: { start: string } })
+    .scripts.start;
+  const match = /^node\s+(.*?)\s*dist\/main\.js$/.exec(start.trim());
+  if (!match)
+    throw new Error(`package.json's start script is not "node [flags] dist/main.js": ${start}`);
+  return match[1]!.split(/\s+/).filter(Boolean);
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function spawnBot(opts: BotOptions): Promise<BotProcess> {
@@ -53,11 +72,15 @@ export async function spawnBot(opts: BotOptions): Promise<BotProcess> {
   };
 
   const started = performance.now();
-  const child = spawn(process.execPath, [opts.mainJs], {
-    cwd: opts.cwd,
-    env: opts.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), opts.mainJs, ...(opts.args ?? [])],
+    {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   live.add(child);
   // Always drained, so a chatty child can never block on a full pipe.
   child.stdout?.on('data', keep);
@@ -103,9 +126,7 @@ export async function spawnBot(opts: BotOptions): Promise<BotProcess> {
       );
     }
     try {
-      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
+      if (await (opts.ready ?? healthy)(baseUrl)) break;
     } catch {
       // Not listening yet.
     }
@@ -121,6 +142,12 @@ export async function spawnBot(opts: BotOptions): Promise<BotProcess> {
     output,
     stop,
   };
+}
+
+async function healthy(baseUrl: string): Promise<boolean> {
+  const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
+  await res.arrayBuffer();
+  return res.status === 200;
 }
 
 export interface Memory {

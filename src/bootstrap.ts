@@ -3,8 +3,8 @@
  * by `main.ts` and by the end-to-end tests, so both run exactly the same wiring.
  */
 import type { webApi } from '@slack/bolt';
-import { createAwsClients, createCapacityServices } from './aws/index.js';
 import { createReports } from './capacity/reports.js';
+import { createStatusReads } from './capacity/shared-read.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './lifecycle/clock.js';
 import { startPeriodic } from './lifecycle/periodic.js';
@@ -19,7 +19,12 @@ import {
   type ReconcileTimings,
   type RequestService,
 } from './requests/service.js';
-import { createSlackClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
+import {
+  checkBotToken,
+  createSlackClient,
+  type RunningSlackApp,
+  startSlackApp,
+} from './slack/app.js';
 import { createDirectory } from './slack/directory.js';
 import { createOutboxRenderer } from './slack/outbox-renderer.js';
 import { createResponseUrlPoster } from './slack/response-url.js';
@@ -66,8 +71,21 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   const replicaId = opts.replicaId ?? defaultReplicaId();
   logger.info({ replicaId, database: config.database.kind }, 'starting slots-bot');
 
-  // 1. The store (migrations run on open).
+  // 0. Slack's check of the bot token goes out first: its round trips run while the store opens
+  //    and the AWS SDK loads. The Slack app awaits it (step 6) and listens only once it passed.
+  const identity = checkBotToken(config, logger, opts.clientOptions);
+
+  // 1. The store (migrations run on open), while the AWS SDK, the largest module, loads.
+  const awsModule = import('./aws/index.js');
+  // Both are awaited below; if the store fails first, their failures are not unhandled ones.
+  for (const early of [identity, awsModule]) early.catch(() => {});
   const store = await openStore(config.database, clock);
+  const { createAwsClients, createCapacityServices } = await awsModule.catch(
+    async (err: unknown) => {
+      await store.close();
+      throw err;
+    },
+  );
 
   // 2. AWS: read clients with retries, write clients without.
   const aws = createAwsClients({
@@ -76,8 +94,11 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     now: () => clock().getTime(),
   });
   const services = createCapacityServices(aws, { logger });
+  // `/slots status` and the watcher share their reads; the bot's own purchases invalidate them.
+  const statusReads = createStatusReads(services, clock, config.slots.statusMaxAgeMs);
 
-  // 3. Slack Web API for the outbox and the approver directory.
+  // 3. Slack Web API for the outbox and the approver directory; response URLs for answers.
+  const responseUrls = createResponseUrlPoster({ slackApiUrl: config.slack.apiUrl });
   const slackClient = createSlackClient(config, logger, opts.clientOptions);
   const directory = createDirectory({
     slack: slackClient,
@@ -89,7 +110,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   const outbox = createOutboxWorker({
     store,
     slack: slackClient,
-    responseUrls: createResponseUrlPoster({ slackApiUrl: config.slack.apiUrl }),
+    responseUrls,
     render: createOutboxRenderer(clock),
     // Called only once deliveries run (after start-up), when `requests` exists.
     onCardUndeliverable: (id, reason) => requests.cardUndeliverable(id, reason),
@@ -110,6 +131,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     maxQuantity: config.slots.maxQuantity,
     onQueued: () => outbox.kick(),
     awsClockOffsetMs: (service) => aws.clock.offsetMs(service),
+    onAwsWrite: (service) => statusReads[service].invalidate(),
     ...(opts.reconcile !== undefined && { timings: opts.reconcile }),
   });
 
@@ -125,6 +147,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     render: noticeMessage,
     onQueued: () => outbox.kick(),
     replicaId,
+    reads: statusReads,
     ...(opts.watchFailureThreshold !== undefined && {
       failureThreshold: opts.watchFailureThreshold,
     }),
@@ -134,7 +157,9 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   const slack = await startSlackApp({
     config,
     logger,
-    reports: createReports(services, clock),
+    identity,
+    reports: createReports(services, clock, statusReads),
+    responseUrls,
     requests,
     notices: createNoticeDecisions({
       store,

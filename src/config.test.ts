@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       maxQuantity: 50,
       requestTtlMs: 24 * 3_600_000,
       pollIntervalMs: 15 * 60_000,
+      statusMaxAgeMs: 10_000,
       renewalNoticeDays: [7, 1],
     });
     expect(config.database).toEqual({ kind: 'sqlite', path: './data/slots.db' });
@@ -80,6 +81,8 @@ describe('loadConfig', () => {
   });
 
   it('takes each duration up to its limit', () => {
+    expect(loadConfig({ ...valid, SLOTS_STATUS_MAX_AGE: '0' }).slots.statusMaxAgeMs).toBe(0);
+    expect(loadConfig({ ...valid, SLOTS_STATUS_MAX_AGE: '5m' }).slots.statusMaxAgeMs).toBe(300_000);
     const config = loadConfig({ ...valid, SLOTS_POLL_INTERVAL: '24h', SLOTS_REQUEST_TTL: '365d' });
     expect(config.slots.pollIntervalMs).toBe(86_400_000);
     expect(config.slots.requestTtlMs).toBe(365 * 86_400_000);
@@ -125,6 +128,9 @@ describe('loadConfig', () => {
     ['SLOTS_POLL_INTERVAL', '30d', /at most 24h: the watcher must read AWS at least once a day/],
     ['SLOTS_POLL_INTERVAL', '86401', /at most 24h/],
     ['SLOTS_REQUEST_TTL', '366d', /at most 365d/],
+    ['SLOTS_STATUS_MAX_AGE', '6m', /at most 5m: an older status could hide a purchase/],
+    ['SLOTS_STATUS_MAX_AGE', 'soon', /a duration \(0 turns it off\)/],
+    ['SLOTS_STATUS_MAX_AGE', '-1s', /duration/],
     ['SLOTS_REQUEST_TTL', '99999999d', /at most 365d/],
     ['SLOTS_APPROVERS', 'B0BOT', /invalid id/],
     ['SLOTS_APPROVERS', 'u0lower', /invalid id/],

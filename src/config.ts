@@ -23,6 +23,8 @@ export interface Config {
     readonly maxQuantity: number;
     readonly requestTtlMs: number;
     readonly pollIntervalMs: number;
+    /** How long one AWS read may answer `/slots status` again; 0: read for every command. */
+    readonly statusMaxAgeMs: number;
     readonly renewalNoticeDays: readonly number[];
   };
   readonly database:
@@ -92,6 +94,12 @@ export const DURATION_LIMITS = {
     max: '24h',
     why: 'the watcher must read AWS at least once a day, or a renewal notice window can pass unseen',
   },
+  /** A status is a picture of money being spent: minutes old, it would mislead. */
+  SLOTS_STATUS_MAX_AGE: {
+    maxMs: 300_000,
+    max: '5m',
+    why: 'an older status could hide a purchase or renewal made meanwhile outside slots-bot',
+  },
   /** Not a timer: stored as an expiry date, and the sweep that ends requests runs every 30 s. */
   SLOTS_REQUEST_TTL: {
     maxMs: 365 * 86_400_000,
@@ -103,14 +111,15 @@ export const DURATION_LIMITS = {
 function duration(
   fallback: string,
   limit: { readonly maxMs: number; readonly max: string; readonly why: string },
+  opts: { readonly zeroTurnsOff?: boolean } = {},
 ) {
   return z.preprocess(blankToUndefined, z.string().default(fallback)).transform((v, ctx) => {
+    if (opts.zeroTurnsOff && /^0+[smhd]?$/.test(v.trim())) return 0;
     const ms = parseDuration(v);
     if (ms === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message:
-          'must be a positive duration: seconds (e.g. 900) or a number with s, m, h or d (e.g. 30s, 15m, 24h, 7d)',
+        message: `must be a ${opts.zeroTurnsOff ? 'duration (0 turns it off)' : 'positive duration'}: seconds (e.g. 900) or a number with s, m, h or d (e.g. 30s, 15m, 24h, 7d)`,
       });
       return z.NEVER;
     }
@@ -208,6 +217,9 @@ const envSchema = z.object({
   SLOTS_MAX_QUANTITY: integer(50, 1, 1000, 'the largest quantity one request may ask for'),
   SLOTS_REQUEST_TTL: duration('24h', DURATION_LIMITS.SLOTS_REQUEST_TTL),
   SLOTS_POLL_INTERVAL: duration('15m', DURATION_LIMITS.SLOTS_POLL_INTERVAL),
+  SLOTS_STATUS_MAX_AGE: duration('10s', DURATION_LIMITS.SLOTS_STATUS_MAX_AGE, {
+    zeroTurnsOff: true,
+  }),
   SLOTS_RENEWAL_NOTICE_DAYS: z
     .preprocess(blankToUndefined, z.string().default('7,1'))
     .transform((v, ctx) => {
@@ -329,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQuantity: e.SLOTS_MAX_QUANTITY,
       requestTtlMs: e.SLOTS_REQUEST_TTL,
       pollIntervalMs: e.SLOTS_POLL_INTERVAL,
+      statusMaxAgeMs: e.SLOTS_STATUS_MAX_AGE,
       renewalNoticeDays: e.SLOTS_RENEWAL_NOTICE_DAYS,
     },
     database:

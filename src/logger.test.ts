@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createLogger, outputDestination, scrubSecrets, slackLogger } from './logger.js';
+import {
+  createLogger,
+  outputDestination,
+  redactSecretFields,
+  scrubSecrets,
+  slackLogger,
+} from './logger.js';
 
 function capture(secrets: string[] = []) {
   const lines: string[] = [];
@@ -53,6 +59,23 @@ describe('logger', () => {
       expect(text()).not.toContain(secret);
     }
     expect(text()).toContain('[Redacted]');
+  });
+
+  it('redacts two levels down, and leaves objects without secrets as they are', () => {
+    const { logger, text } = capture();
+    logger.info(
+      {
+        req: { headers: { authorization: `Bearer ${BOT_TOKEN}`, 'x-amz-security-token': 'tok1' } },
+        outbox: { payload: { responseUrl: 'https://hooks.slack.com/actions/T1/1/x' } },
+      },
+      'request',
+    );
+    expect(text()).not.toContain(BOT_TOKEN);
+    expect(text()).not.toContain('tok1');
+    expect(text()).not.toContain('hooks.slack.com');
+    const plain = { user: 'U1', kind: 'status', nested: { n: 1 } };
+    expect(redactSecretFields(plain)).toBe(plain);
+    expect(redactSecretFields({ a: { token: 'x' } })).toEqual({ a: { token: '[Redacted]' } });
   });
 
   it('scrubs tokens that appear inside messages and errors', () => {

@@ -16,6 +16,26 @@ describe('createAwsClients', () => {
     }
   });
 
+  it("drops the SDK's logger middleware, which copies every answer", () => {
+    const clients = createAwsClients({ region: 'eu-central-1' });
+    try {
+      for (const client of [
+        clients.devicefarm.read,
+        clients.devicefarm.write,
+        clients.mediaconnect.read,
+        clients.mediaconnect.write,
+      ]) {
+        const names = (client.middlewareStack as unknown as { identify(): string[] }).identify();
+        expect(names.some((n) => n.startsWith('loggerMiddleware'))).toBe(false);
+        // Still there: what the bot relies on.
+        expect(names.some((n) => n.startsWith('slotsBotAwsClock'))).toBe(true);
+        expect(names.some((n) => n.startsWith('retryMiddleware'))).toBe(true);
+      }
+    } finally {
+      clients.destroy();
+    }
+  });
+
   it('passes only the SDK warnings to the logger', () => {
     const warn = vi.fn();
     const clients = createAwsClients({ region: 'us-east-1', logger: { warn } });

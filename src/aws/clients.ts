@@ -105,10 +105,15 @@ export function createAwsClients(config: AwsClientsConfig): AwsClients {
     }),
   };
 
-  watchClock(devicefarm.read, clock, 'devicefarm');
-  watchClock(devicefarm.write, clock, 'devicefarm');
-  watchClock(mediaconnect.read, clock, 'mediaconnect');
-  watchClock(mediaconnect.write, clock, 'mediaconnect');
+  for (const [client, service] of [
+    [devicefarm.read, 'devicefarm'],
+    [devicefarm.write, 'devicefarm'],
+    [mediaconnect.read, 'mediaconnect'],
+    [mediaconnect.write, 'mediaconnect'],
+  ] as const) {
+    withoutResponseCopies(client);
+    watchClock(client, clock, service);
+  }
 
   return {
     devicefarm,
@@ -143,6 +148,17 @@ export function createAwsClock(now: () => number = Date.now): AwsClock {
       if (Number.isFinite(at)) offsets.set(service, at + 500 - receivedAtMs);
     },
   };
+}
+
+/**
+ * Removes the SDK's logger middleware. Even with a logger that drops `info`, it copies every
+ * answer through the model's sensitive-data filter before the logger is asked: for a page of a
+ * few hundred items that is most of the CPU a read costs. The bot never logs AWS answers.
+ */
+export function withoutResponseCopies(client: DeviceFarmClient | MediaConnectClient): void {
+  (client.middlewareStack as unknown as { remove(name: string): boolean }).remove(
+    'loggerMiddleware',
+  );
 }
 
 /** The one part of a client's middleware stack used here, typed for both services at once. */

@@ -4,7 +4,8 @@ import type { Reservation, ServiceName, SlotStatus, Transaction } from '../aws/t
 import { MS_PER_DAY } from '../domain/dates.js';
 import { money, times } from '../domain/money.js';
 import { noticeKeys } from '../domain/notice-keys.js';
-import { deriveNotices, dueLeadDays, HOLD_CLOCK_SKEW_MS } from './derive.js';
+import { runAtOnce, runInSlices } from '../lifecycle/slices.js';
+import { deriveNotices, deriveSteps, dueLeadDays, HOLD_CLOCK_SKEW_MS } from './derive.js';
 import {
   type DeriveInput,
   type DeriveResult,
@@ -526,6 +527,19 @@ describe('external_transactions', () => {
     if (deferred) expect(result.quietKeys).toEqual([]);
   });
 
+  it('any of several open requests for the offering and type can hold a transaction', () => {
+    const late = footprint({ since: NOW.toISOString() });
+    const early = footprint({ since: plus(NOW, -2 * HOUR).toISOString() });
+    const other = footprint({ offeringId: 'off-ios', since: plus(NOW, -3 * HOUR).toISOString() });
+    // Created an hour before NOW: after the early request started, before the late one did.
+    expect(kinds(deriveNotices(later([tx()], { bot: { openRequests: [late, other] } })))).toEqual([
+      'external_transactions',
+    ]);
+    expect(deriveNotices(later([tx()], { bot: { openRequests: [late, early] } })).notices).toEqual(
+      [],
+    );
+  });
+
   it('a deferred transaction is announced once the request is gone, if still unrecorded', () => {
     const first = later([tx()], { bot: { openRequests: [footprint()] } });
     const deferred = deriveNotices(first);
@@ -918,5 +932,31 @@ describe('order', () => {
       'off-z-early',
       'off-late',
     ]);
+  });
+});
+
+describe('deriveSteps', () => {
+  const busy = input({
+    observation: observe({
+      slots: [slot(), slot({ id: 'off-ios', nextPeriodQuantity: 0 })],
+      transactions: [tx({ id: 'tx-a' }), tx({ id: 'tx-b', createdOn: NOW })],
+      reservations: [reservation()],
+    }),
+    previous: seenBefore({ slots: [slot()], reservations: [reservation({ state: 'PROCESSING' })] }),
+  });
+
+  it('pauses after each item it looks at', () => {
+    let pauses = 0;
+    const steps = deriveSteps(busy);
+    while (steps.next().done !== true) pauses += 1;
+    // Two slots twice, two transactions twice, the offerings compared, one reservation.
+    expect(pauses).toBeGreaterThanOrEqual(9);
+  });
+
+  it('derives what deriveNotices does, run at once or in slices', async () => {
+    const expected = deriveNotices(busy);
+    expect(kinds(expected).length).toBeGreaterThan(0);
+    expect(runAtOnce(deriveSteps(busy))).toEqual(expected);
+    expect(await runInSlices(deriveSteps(busy), { sliceMs: 0 })).toEqual(expected);
   });
 });

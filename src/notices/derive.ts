@@ -2,6 +2,9 @@
  * What the channel should hear after one poll, derived from the poll, the last snapshot and the
  * keys already recorded. Pure: the watcher does the I/O and commits the result in one write, so
  * the same inputs always give the same notices and a replayed poll repeats nothing.
+ *
+ * Written as steps (`deriveSteps`) that pause after each item: a large account has thousands, and
+ * the watcher runs them in slices so that Slack acks never wait behind a poll.
  */
 import type { AwsError } from '../aws/errors.js';
 import {
@@ -14,6 +17,7 @@ import {
 import { MS_PER_DAY } from '../domain/dates.js';
 import { zero } from '../domain/money.js';
 import { noticeKeys } from '../domain/notice-keys.js';
+import { runAtOnce } from '../lifecycle/slices.js';
 import {
   type DeriveInput,
   type DeriveResult,
@@ -32,11 +36,18 @@ import {
 type DeviceFarmPart = WatchSnapshot['devicefarm'];
 type MediaConnectPart = WatchSnapshot['mediaconnect'];
 type DevicefarmFootprint = Extract<OpenRequestFootprint, { service: 'devicefarm' }>;
+/** Pauses (`yield`) between items; see `runInSlices`. */
+type Steps<T> = Generator<void, T, undefined>;
 
 export function deriveNotices(input: DeriveInput): DeriveResult {
+  return runAtOnce(deriveSteps(input));
+}
+
+/** `deriveNotices` as steps, one pause after each item looked at. */
+export function* deriveSteps(input: DeriveInput): Steps<DeriveResult> {
   const sink = createSink(input.announced);
-  const devicefarm = deriveDeviceFarm(input, sink);
-  const mediaconnect = deriveMediaConnect(input, sink);
+  const devicefarm = yield* deriveDeviceFarm(input, sink);
+  const mediaconnect = yield* deriveMediaConnect(input, sink);
   const outages = deriveOutages(input, sink);
   return {
     notices: sortNotices(sink.notices),
@@ -113,18 +124,23 @@ function announceLeadTime(
 // ---------------------------------------------------------------------------------------------
 // Device Farm
 
-function deriveDeviceFarm(input: DeriveInput, sink: Sink): DeviceFarmPart {
+function* deriveDeviceFarm(input: DeriveInput, sink: Sink): Steps<DeviceFarmPart> {
   const seen = input.observation.devicefarm;
   // Unread is not "nothing there": keep what was last known so the next good poll compares right.
   if (!seen.ok) return input.previous?.devicefarm;
   const { slots, transactions } = seen.value;
-  for (const slot of slots) announceRenewal(input, sink, slot);
-  externalTransactions(input, sink, slots, transactions);
-  nextPeriodChanges(input, sink, slots, transactions);
-  return {
-    takenAt: input.now.toISOString(),
-    offerings: Object.fromEntries(slots.map((slot) => [slot.offering.id, slotsSeen(slot)])),
-  };
+  for (const slot of slots) {
+    announceRenewal(input, sink, slot);
+    yield;
+  }
+  yield* externalTransactions(input, sink, slots, transactions);
+  yield* nextPeriodChanges(input, sink, slots, transactions);
+  const offerings: [string, SlotsSeen][] = [];
+  for (const slot of slots) {
+    offerings.push([slot.offering.id, slotsSeen(slot)]);
+    yield;
+  }
+  return { takenAt: input.now.toISOString(), offerings: Object.fromEntries(offerings) };
 }
 
 function slotsSeen(slot: SlotStatus): SlotsSeen {
@@ -178,38 +194,57 @@ const EXPLAIN_CLOCK_SKEW_MS = 60_000;
 
 /**
  * Wider than reconciliation's match (`deviceFarmCandidates`): what an unsettled request could
- * still claim as its own, whatever quantity AWS recorded (bought, or total held after).
+ * still claim as its own, whatever quantity AWS recorded (bought, or total held after). A
+ * transaction matches when an open request has its offering and type and it was created after
+ * that request started (less the skew), so only the earliest start per offering and type counts:
+ * one lookup per transaction, not one pass over up to 200 open requests.
  */
-function mayBeBots(tx: Transaction, footprints: readonly DevicefarmFootprint[]): boolean {
-  return footprints.some(
-    (f) =>
-      f.offeringId === tx.offeringId &&
-      f.type === tx.type &&
-      tx.createdOn.getTime() >= Date.parse(f.since) - HOLD_CLOCK_SKEW_MS,
-  );
+function botsTransactions(
+  footprints: readonly DevicefarmFootprint[],
+): (tx: Transaction) => boolean {
+  const earliest = new Map<string, Map<string, number>>();
+  for (const f of footprints) {
+    const since = Date.parse(f.since);
+    // An unreadable start matches nothing (every comparison with NaN is false).
+    if (Number.isNaN(since)) continue;
+    const byType = earliest.get(f.offeringId) ?? new Map<string, number>();
+    earliest.set(f.offeringId, byType);
+    byType.set(f.type, Math.min(since, byType.get(f.type) ?? since));
+  }
+  return (tx) => {
+    const since = earliest.get(tx.offeringId)?.get(tx.type);
+    return since !== undefined && tx.createdOn.getTime() >= since - HOLD_CLOCK_SKEW_MS;
+  };
 }
 
-function externalTransactions(
+function* externalTransactions(
   input: DeriveInput,
   sink: Sink,
   slots: readonly SlotStatus[],
   transactions: readonly Transaction[],
-): void {
-  const footprints = devicefarmFootprints(input);
-  const unseen = transactions.filter(
-    (tx) => !input.announced.has(noticeKeys.transaction(tx.id)) && !mayBeBots(tx, footprints),
-  );
+): Steps<void> {
+  const mayBeBots = botsTransactions(devicefarmFootprints(input));
+  const unseen: Transaction[] = [];
+  for (const tx of transactions) {
+    if (!input.announced.has(noticeKeys.transaction(tx.id)) && !mayBeBots(tx)) unseen.push(tx);
+    yield;
+  }
   // The first poll finds the account's whole history: recorded, not news.
   if (!input.previous?.devicefarm) {
     for (const tx of unseen) sink.record(noticeKeys.transaction(tx.id));
     return;
   }
-  const [oldest, ...rest] = [...unseen].sort(byCreatedOn);
+  const [oldest, ...rest] = unseen.sort(byCreatedOn);
   if (!oldest) return;
   const nextByOffering = new Map(slots.map((s) => [s.offering.id, s.nextPeriodQuantity]));
+  const grouped: ExternalTransaction[] = [];
+  for (const tx of [oldest, ...rest]) {
+    grouped.push(externalTransaction(tx, nextByOffering));
+    yield;
+  }
   sink.emit({
     kind: 'external_transactions',
-    transactions: [oldest, ...rest].map((tx) => externalTransaction(tx, nextByOffering)),
+    transactions: grouped,
     key: noticeKeys.transaction(oldest.id),
     alsoKeys: rest.map((tx) => noticeKeys.transaction(tx.id)),
   });
@@ -242,24 +277,27 @@ function externalTransaction(
  * A renewal quantity changed by hand in the console (or by AWS) leaves no transaction of ours to
  * explain it; a change with any recent transaction, or an open request, is accounted for there.
  */
-function nextPeriodChanges(
+function* nextPeriodChanges(
   input: DeriveInput,
   sink: Sink,
   slots: readonly SlotStatus[],
   transactions: readonly Transaction[],
-): void {
+): Steps<void> {
   const previous = input.previous;
   const before = previous?.devicefarm?.offerings;
   if (!previous || !before) return;
   // After an outage, the Device Farm part is older than the snapshot: count from when it was read.
   const since = previous.devicefarm?.takenAt ?? previous.takenAt;
   const recentFrom = Date.parse(since) - EXPLAIN_CLOCK_SKEW_MS;
-  const explained = new Set([
-    ...transactions.filter((tx) => tx.createdOn.getTime() > recentFrom).map((tx) => tx.offeringId),
-    ...devicefarmFootprints(input).map((f) => f.offeringId),
-  ]);
+  const explained = new Set<string>();
+  for (const tx of transactions) {
+    if (tx.createdOn.getTime() > recentFrom) explained.add(tx.offeringId);
+    yield;
+  }
+  for (const f of devicefarmFootprints(input)) explained.add(f.offeringId);
   const now = new Map(slots.map((s) => [s.offering.id, s]));
   for (const id of new Set([...now.keys(), ...Object.keys(before)])) {
+    yield;
     const slot = now.get(id);
     const from = before[id]?.next ?? 0;
     const to = slot?.nextPeriodQuantity ?? 0;
@@ -281,19 +319,26 @@ function nextPeriodChanges(
 // ---------------------------------------------------------------------------------------------
 // MediaConnect
 
-function deriveMediaConnect(input: DeriveInput, sink: Sink): MediaConnectPart {
+function* deriveMediaConnect(input: DeriveInput, sink: Sink): Steps<MediaConnectPart> {
   const seen = input.observation.mediaconnect;
   if (!seen.ok) return input.previous?.mediaconnect;
+  const mayBeBots = botsReservations(input.bot.openRequests);
   const entries: [string, ReservationSeen][] = [];
   for (const r of seen.value.reservations) {
-    if (reservationState(input, sink, r) === 'deferred') continue;
+    yield;
+    if (reservationState(input, sink, r, mayBeBots) === 'deferred') continue;
     announceEnding(input, sink, r);
     entries.push([r.arn, { state: r.state, end: r.end.toISOString() }]);
   }
   return { reservations: Object.fromEntries(entries) };
 }
 
-function reservationState(input: DeriveInput, sink: Sink, r: Reservation): 'deferred' | 'seen' {
+function reservationState(
+  input: DeriveInput,
+  sink: Sink,
+  r: Reservation,
+  mayBeBots: (r: Reservation) => boolean,
+): 'deferred' | 'seen' {
   const before = input.previous?.mediaconnect;
   const stateKey = noticeKeys.reservationState(r.arn, r.state);
   if (!before) {
@@ -314,7 +359,7 @@ function reservationState(input: DeriveInput, sink: Sink, r: Reservation): 'defe
   }
   // Possibly an unsettled purchase of the bot's: left out of the snapshot, so it is new again
   // next poll and decided once the request settles.
-  if (mayBeBotsReservation(r, input.bot.openRequests)) return 'deferred';
+  if (mayBeBots(r)) return 'deferred';
   sink.emit({
     ...reservationStateBody(r, undefined),
     key: stateKey,
@@ -323,13 +368,15 @@ function reservationState(input: DeriveInput, sink: Sink, r: Reservation): 'defe
   return 'seen';
 }
 
-function mayBeBotsReservation(r: Reservation, open: readonly OpenRequestFootprint[]): boolean {
-  return open.some(
-    (f) =>
-      f.service === 'mediaconnect' &&
-      f.offeringArn === r.offeringArn &&
-      f.reservationName === r.name,
-  );
+/** Whether an open request could have made the reservation: same offering, same name. */
+function botsReservations(open: readonly OpenRequestFootprint[]): (r: Reservation) => boolean {
+  const names = new Map<string, Set<string>>();
+  for (const f of open) {
+    if (f.service !== 'mediaconnect') continue;
+    const byOffering = names.get(f.offeringArn) ?? new Set<string>();
+    names.set(f.offeringArn, byOffering.add(f.reservationName));
+  }
+  return (r) => names.get(r.offeringArn)?.has(r.name) === true;
 }
 
 function reservationFields(r: Reservation) {
@@ -449,13 +496,20 @@ function sortKey(n: Notice): readonly [string, string, string] {
 }
 
 function sortNotices(notices: readonly Notice[]): Notice[] {
-  return [...notices].sort((a, b) => {
-    const byKind = KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
+  // Keys worked out once per notice, not twice per comparison: a first poll has hundreds.
+  const keyed = notices.map((notice) => ({
+    notice,
+    kind: KIND_ORDER.indexOf(notice.kind),
+    key: sortKey(notice),
+  }));
+  keyed.sort((a, b) => {
+    const byKind = a.kind - b.kind;
     if (byKind !== 0) return byKind;
-    const ka = sortKey(a);
-    const kb = sortKey(b);
+    const ka = a.key;
+    const kb = b.key;
     return compareText(ka[0], kb[0]) || compareText(ka[1], kb[1]) || compareText(ka[2], kb[2]);
   });
+  return keyed.map((k) => k.notice);
 }
 
 /** Code-unit order: unlike localeCompare, the same on every host. */

@@ -241,7 +241,7 @@ describe('the outbox worker', () => {
   let logs: string[];
 
   const clock = () => new Date(now);
-  const responseUrls: ResponseUrlPoster = {
+  const responseUrls: Pick<ResponseUrlPoster, 'post'> = {
     async post(url, body) {
       posts.push({ url, body });
       const failure = postFailures.shift();

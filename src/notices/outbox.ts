@@ -70,7 +70,7 @@ export interface OutboxWorkerDeps {
   readonly store: Store;
   readonly slack: OutboxSlack;
   /** Posts `response` messages to their `response_url`. */
-  readonly responseUrls: ResponseUrlPoster;
+  readonly responseUrls: Pick<ResponseUrlPoster, 'post'>;
   readonly render: OutboxRenderer;
   /**
    * Called when Slack refuses a request's card for good on its first post, before the card is

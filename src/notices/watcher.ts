@@ -13,19 +13,25 @@
  * on real time (`Date.now()`), not on the injected clock: they are about processes, not business.
  * A replica that cannot reach the store does not poll. `pollOnce()` polls at once, lease or not
  * (tests, the bench); two replicas polling together still commit one poll.
+ *
+ * A poll shares the event loop with Slack's acks, and a large account means thousands of items
+ * to check, compare and render: that pure work runs in slices (`runInSlices`), so no stretch of
+ * a poll holds the loop for more than about a millisecond besides the store's one write.
  */
 import { z } from 'zod';
 import type { CapacityServices } from '../aws/types.js';
 import { settle } from '../capacity/reports.js';
+import type { StatusReads } from '../capacity/shared-read.js';
 import { OPEN_STATES, type PurchaseRequest } from '../domain/requests.js';
 import type { Clock } from '../lifecycle/clock.js';
 import { outageLog } from '../lifecycle/outage-log.js';
 import { startPeriodic } from '../lifecycle/periodic.js';
 import { defaultReplicaId } from '../lifecycle/replica-id.js';
+import { mapInSlices, runAtOnce, runInSlices } from '../lifecycle/slices.js';
 import type { Logger } from '../logger.js';
 import type { SlackMessage } from '../slack/views/message.js';
 import type { Store, WatchNotice } from '../store/store.js';
-import { deriveNotices } from './derive.js';
+import { deriveSteps } from './derive.js';
 import type { Notice, Observation, OpenRequestFootprint, WatchSnapshot } from './types.js';
 
 /** Polls in a row a service may fail before the channel is warned (once per outage). */
@@ -60,6 +66,11 @@ export interface WatcherDeps {
   readonly onQueued?: () => void;
   /** This replica's name in the lease; unique per process (default: host, pid and a random part). */
   readonly replicaId?: string;
+  /**
+   * The reads `/slots status` shares: each poll reads through them, fresh, so the status answers
+   * from the poll's read and never from an older one.
+   */
+  readonly reads?: StatusReads;
 }
 
 export interface PollResult {
@@ -104,23 +115,26 @@ export function createWatcher(deps: WatcherDeps): Watcher & { start(): void } {
       deps.store.listNoticeKeys(),
       deps.store.listRequests({ states: OPEN_STATES, limit: 200 }),
     ]);
-    const observation = await observe(deps.aws);
+    const observation = await observe(deps.aws, deps.reads);
     const now = deps.clock();
     const failed = failures(observation);
     for (const { service, error } of failed) {
       log.warn({ service, code: error.code, operation: error.operation }, 'AWS not read this poll');
     }
 
-    const result = deriveNotices({
-      now,
-      leadDays: deps.leadDays,
-      observation,
-      previous: state ? readSnapshot(state.value) : undefined,
-      announced,
-      bot: { openRequests: open.flatMap(footprint) },
-      failureThreshold: threshold,
-    });
-    const notices: WatchNotice[] = result.notices.map((notice) => {
+    const previous = state ? await runInSlices(snapshotSteps(state.value)) : undefined;
+    const result = await runInSlices(
+      deriveSteps({
+        now,
+        leadDays: deps.leadDays,
+        observation,
+        previous,
+        announced,
+        bot: { openRequests: open.flatMap(footprint) },
+        failureThreshold: threshold,
+      }),
+    );
+    const notices = await mapInSlices(result.notices, (notice): WatchNotice => {
       const message = deps.render(notice, now);
       return {
         keys: [notice.key, ...(notice.alsoKeys ?? [])],
@@ -214,11 +228,16 @@ export function createWatcher(deps: WatcherDeps): Watcher & { start(): void } {
   };
 }
 
-async function observe(aws: CapacityServices): Promise<Observation> {
+async function observe(aws: CapacityServices, reads?: StatusReads): Promise<Observation> {
+  const fresh = { fresh: true } as const;
   const [slots, transactions, reservations] = await Promise.all([
-    settle(aws.devicefarm.getOfferingStatus()),
+    reads
+      ? reads.devicefarm.get(fresh).then((s) => s.outcome)
+      : settle(aws.devicefarm.getOfferingStatus()),
     settle(aws.devicefarm.listTransactions()),
-    settle(aws.mediaconnect.listReservations()),
+    reads
+      ? reads.mediaconnect.get(fresh).then((s) => s.outcome)
+      : settle(aws.mediaconnect.listReservations()),
   ]);
   return {
     devicefarm: !slots.ok
@@ -269,26 +288,20 @@ const outageSchema = z.looseObject({
   warned: z.boolean(),
   message: z.string(),
 });
+const slotsSeenSchema = z.looseObject({
+  current: z.number().int(),
+  next: z.number().int(),
+  effectiveOn: iso.optional(),
+});
+const reservationSeenSchema = z.looseObject({ state: z.string(), end: iso });
+/** One of the snapshot's two big records, its entries left to be checked one by one. */
+const unchecked = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+);
 const snapshotSchema = z.looseObject({
   takenAt: iso,
-  devicefarm: z
-    .looseObject({
-      takenAt: iso.optional(),
-      offerings: z.record(
-        z.string(),
-        z.looseObject({
-          current: z.number().int(),
-          next: z.number().int(),
-          effectiveOn: iso.optional(),
-        }),
-      ),
-    })
-    .optional(),
-  mediaconnect: z
-    .looseObject({
-      reservations: z.record(z.string(), z.looseObject({ state: z.string(), end: iso })),
-    })
-    .optional(),
+  devicefarm: z.looseObject({ takenAt: iso.optional(), offerings: unchecked }).optional(),
+  mediaconnect: z.looseObject({ reservations: unchecked }).optional(),
   outages: z.looseObject({
     devicefarm: outageSchema.optional(),
     mediaconnect: outageSchema.optional(),
@@ -300,6 +313,36 @@ const snapshotSchema = z.looseObject({
  * poll is quiet about history again rather than announcing it, which is the safe side.
  */
 export function readSnapshot(value: unknown): WatchSnapshot | undefined {
+  return runAtOnce(snapshotSteps(value));
+}
+
+/** `readSnapshot` as steps: one pause after each offering and reservation checked. */
+function* snapshotSteps(value: unknown): Generator<void, WatchSnapshot | undefined, undefined> {
   const parsed = snapshotSchema.safeParse(value);
-  return parsed.success ? (parsed.data as WatchSnapshot) : undefined;
+  if (!parsed.success) return undefined;
+  const { devicefarm, mediaconnect } = parsed.data;
+  const offerings = devicefarm && (yield* checkEntries(devicefarm.offerings, slotsSeenSchema));
+  const reservations =
+    mediaconnect && (yield* checkEntries(mediaconnect.reservations, reservationSeenSchema));
+  if ((devicefarm && !offerings) || (mediaconnect && !reservations)) return undefined;
+  return {
+    ...parsed.data,
+    ...(devicefarm && { devicefarm: { ...devicefarm, offerings } }),
+    ...(mediaconnect && { mediaconnect: { ...mediaconnect, reservations } }),
+  } as WatchSnapshot;
+}
+
+/** Every entry of `record` checked against `schema`; `undefined` if any fails. */
+function* checkEntries<T>(
+  record: Record<string, unknown>,
+  schema: z.ZodType<T>,
+): Generator<void, Record<string, T> | undefined, undefined> {
+  const checked: Record<string, T> = {};
+  for (const [key, entry] of Object.entries(record)) {
+    const parsed = schema.safeParse(entry);
+    if (!parsed.success) return undefined;
+    checked[key] = parsed.data;
+    yield;
+  }
+  return checked;
 }

@@ -104,6 +104,11 @@ export interface RequestServiceDeps {
   readonly awsClockOffsetMs?: (service: ServiceName) => number;
   readonly timings?: Partial<ReconcileTimings>;
   readonly newId?: () => string;
+  /**
+   * Called when a purchase or renewal call has ended, whatever its outcome, before the outcome
+   * is recorded: what was read from AWS before it is out of date (see `SharedRead`).
+   */
+  readonly onAwsWrite?: (service: ServiceName) => void;
 }
 
 /** Where a request came from in Slack, so a replay is refused and the answer finds its way back. */
@@ -554,6 +559,17 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
   }
 
   async function buy(request: PurchaseRequest, start: string | undefined): Promise<RequestOutcome> {
+    try {
+      return await send(request, start);
+    } finally {
+      deps.onAwsWrite?.(request.action.service);
+    }
+  }
+
+  async function send(
+    request: PurchaseRequest,
+    start: string | undefined,
+  ): Promise<RequestOutcome> {
     const { action } = request;
     if (action.service === 'devicefarm' && action.kind === 'purchase') {
       const tx = await aws.devicefarm.purchase({

@@ -41,6 +41,12 @@ export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
   readonly databaseHealth?: () => Promise<void>;
   /** Interface the HTTP server binds; default every interface (the sandbox binds loopback). */
   readonly listenHost?: string;
+  /**
+   * The bot token's check (`checkBotToken`), when the caller started it early so that Slack's
+   * round trips overlap the rest of start-up. Without it, the check runs here. Either way the app
+   * listens only once it has passed.
+   */
+  readonly identity?: Promise<BotIdentity>;
 }
 
 export interface RunningSlackApp {
@@ -81,15 +87,26 @@ export function createSlackClient(
   return new webApi.WebClient(config.slack.botToken, slackClientOptions(config, logger, overrides));
 }
 
+/**
+ * Asks Slack whom the bot token belongs to (auth.test, and bots.info when needed). Every request
+ * is checked against the answer, so it fails start-up on a bad token, and spares the first user
+ * request an auth.test round trip before its ack.
+ */
+export function checkBotToken(
+  config: Pick<Config, 'slack'>,
+  logger: Logger,
+  overrides?: WebClientOptions,
+): Promise<BotIdentity> {
+  return verifyBotToken(config.slack.botToken, slackClientOptions(config, logger, overrides));
+}
+
 export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp> {
   const { config } = deps;
   const log = deps.logger.child({ module: 'slack-app' });
   const boltLogger = slackLogger(deps.logger);
   const clientOptions = slackClientOptions(config, deps.logger, deps.clientOptions);
 
-  // Checking the token first fails start-up on a bad token, and spares the first user request an
-  // auth.test round trip before its ack.
-  const identity = await verifyBotToken(config.slack.botToken, clientOptions);
+  const identity = await (deps.identity ?? checkBotToken(config, deps.logger, deps.clientOptions));
   log.info(
     {
       team: identity.team,
@@ -219,7 +236,7 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   return { app, port, mode, stop };
 }
 
-interface BotIdentity {
+export interface BotIdentity {
   readonly botId: string;
   readonly botUserId: string;
   readonly team: string | undefined;

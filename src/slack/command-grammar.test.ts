@@ -48,6 +48,10 @@ describe('parseCommand accepts', () => {
     ['status media-connect', { kind: 'status', service: 'mediaconnect' }],
     ['status mc', { kind: 'status', service: 'mediaconnect' }],
     ['status\u00a0mc', { kind: 'status', service: 'mediaconnect' }],
+    ['status fresh', { kind: 'status', fresh: true }],
+    ['status FRESH', { kind: 'status', fresh: true }],
+    ['status mc fresh', { kind: 'status', service: 'mediaconnect', fresh: true }],
+    ['status fresh df', { kind: 'status', service: 'devicefarm', fresh: true }],
     ['status\tmc', { kind: 'status', service: 'mediaconnect' }],
     ['status\n\nmc\n', { kind: 'status', service: 'mediaconnect' }],
     ['status\u200bmc', { kind: 'status', service: 'mediaconnect' }],
@@ -86,10 +90,15 @@ describe('parseCommand rejects', () => {
     ['status <@U123>', /^Unknown service "&lt;@U123&gt;"/],
     [
       'status devicefarm mediaconnect',
-      '"status" takes at most one argument: devicefarm or mediaconnect.',
+      '"status" takes at most a service (devicefarm or mediaconnect) and "fresh".',
     ],
-    ['status df extra', '"status" takes at most one argument: devicefarm or mediaconnect.'],
-    ['STATUS a b c', '"status" takes at most one argument: devicefarm or mediaconnect.'],
+    [
+      'status df extra',
+      '"status" takes at most a service (devicefarm or mediaconnect) and "fresh".',
+    ],
+    ['STATUS a b c', '"status" takes at most a service (devicefarm or mediaconnect) and "fresh".'],
+    ['status fresh fresh', 'Say "fresh" once.'],
+    ['status fresh nope', /^Unknown service "nope"/],
     ['offerings mc mc', '"offerings" takes at most one argument: devicefarm or mediaconnect.'],
   ];
 
@@ -138,7 +147,7 @@ describe('USAGE', () => {
   it('lists every command with its service choice and arguments', () => {
     expect(USAGE.map((u) => u.syntax)).toEqual([
       '/slots help',
-      '/slots status [devicefarm|mediaconnect]',
+      '/slots status [devicefarm|mediaconnect] [fresh]',
       '/slots offerings [devicefarm|mediaconnect]',
       '/slots purchase',
       '/slots purchase devicefarm <offering-id> <quantity> [promotion-id]',
@@ -161,6 +170,7 @@ describe('USAGE', () => {
       '[start]': '2026-11-02T03:04:05Z',
       '[n]': '5',
       '[devicefarm|mediaconnect]': 'mediaconnect',
+      '[fresh]': 'fresh',
     };
     const fill = (text: string) => text.replace(/[<[][^\]>]*[\]>]/g, (p) => sample[p] ?? p);
     for (const { syntax } of USAGE) {

@@ -30,7 +30,7 @@ export type RenewAction = Extract<RequestAction, { readonly kind: 'renew' }>;
  */
 export type Command =
   | { readonly kind: 'help' }
-  | { readonly kind: 'status'; readonly service?: ServiceName }
+  | { readonly kind: 'status'; readonly service?: ServiceName; readonly fresh?: true }
   | { readonly kind: 'offerings'; readonly service?: ServiceName }
   | { readonly kind: 'purchase'; readonly action?: PurchaseAction; readonly service?: ServiceName }
   | { readonly kind: 'renew'; readonly action?: RenewAction; readonly service?: 'devicefarm' }
@@ -101,12 +101,12 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     keyword: 'status',
     usage: [
       {
-        syntax: `${SLASH_COMMAND} status [${SERVICE_CHOICE}]`,
+        syntax: `${SLASH_COMMAND} status [${SERVICE_CHOICE}] [fresh]`,
         summary:
-          'slots held now and next period, MediaConnect reservations with days left, monthly costs',
+          'slots held now and next period, MediaConnect reservations with days left, monthly costs; fresh reads AWS again instead of using a read from the last few seconds',
       },
     ],
-    parse: (args) => optionalService('status', args, (picked) => ({ kind: 'status', ...picked })),
+    parse: parseStatus,
   },
   {
     keyword: 'offerings',
@@ -550,6 +550,22 @@ function isoSeconds(d: Date): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+function parseStatus(args: readonly string[]): ParseResult {
+  const rest = args.filter((word) => word.toLowerCase() !== 'fresh');
+  if (args.length - rest.length > 1) return reject(`Say ${quoteKeyword('fresh')} once.`);
+  const fresh = rest.length < args.length;
+  if (rest.length > 1) {
+    return reject(
+      `${quoteKeyword('status')} takes at most a service (${serviceChoice('or')}) and ${quoteKeyword('fresh')}.`,
+    );
+  }
+  return optionalService('status', rest, (picked) => ({
+    kind: 'status',
+    ...picked,
+    ...(fresh && { fresh: true as const }),
+  }));
+}
 
 function optionalService(
   keyword: string,

@@ -609,6 +609,13 @@ function createPostgresStore(pool: pg.Pool, clock: Clock): Store {
     });
   };
 
+  /**
+   * A poll's writes. The quiet keys (a first poll's whole history) go in one statement, so the
+   * transaction holds the watch state's row for as few round trips as it can. A notice's detail
+   * is kept with its first key (its own, which its buttons carry); its other keys are recorded
+   * bare, since only their presence is read, and a grouped notice of hundreds of transactions
+   * would otherwise be written once per transaction.
+   */
   const commitWatch = (commit: WatchCommit): Promise<WatchCommitResult> =>
     tx(async (db) => {
       const at = epochMs(commit.at, 'the poll time');
@@ -628,13 +635,13 @@ function createPostgresStore(pool: pg.Pool, clock: Clock): Store {
               [value, at, commit.expectedVersion],
             );
       if (saved.rowCount !== 1) return { applied: false, announced: 0 };
-      for (const key of commit.quietKeys) await insertNotice(db, { key }, at);
+      await insertKeys(db, commit.quietKeys, at);
       let announced = 0;
       for (const notice of commit.notices) {
         let fresh = false;
-        for (const key of notice.keys) {
-          if (await insertNotice(db, { key, ...(notice.detail && { detail: notice.detail }) }, at))
-            fresh = true;
+        for (const [i, key] of notice.keys.entries()) {
+          const detail = i === 0 ? notice.detail : undefined;
+          if (await insertNotice(db, { key, ...(detail && { detail }) }, at)) fresh = true;
         }
         if (!fresh) continue;
         await queue(db, notice.outbox, at);
@@ -642,6 +649,19 @@ function createPostgresStore(pool: pg.Pool, clock: Clock): Store {
       }
       return { applied: true, announced };
     });
+
+  /** Records bare keys, those not yet recorded, in one statement. */
+  const insertKeys = async (db: Db, keys: readonly string[], at: number) => {
+    if (keys.some((key) => typeof key !== 'string' || key === '')) {
+      throw new StoreError('store_invalid_input', 'a notice needs a key');
+    }
+    if (keys.length === 0) return;
+    await db.query(
+      `INSERT INTO notices (key, at) SELECT key, $2::bigint FROM unnest($1::text[]) AS k (key)
+       ON CONFLICT (key) DO NOTHING`,
+      [keys, at],
+    );
+  };
 
   const outboxHealth = (): Promise<OutboxHealth> =>
     read(async (db) => {

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { openKey, type PurchaseRequest } from '../domain/requests.js';
 import { type Clock, systemClock } from '../lifecycle/clock.js';
+import { mapInSlices } from '../lifecycle/slices.js';
 import { StoreError } from './errors.js';
 import { runMigrations } from './migrations.js';
 import {
@@ -116,6 +117,13 @@ function isBusy(err: unknown): boolean {
 
 // ---------------------------------------------------------------------------------------------
 // The store
+
+/** A notice of a poll with its JSON made, ready for the transaction. */
+interface PreparedWatchNotice {
+  readonly keys: readonly string[];
+  readonly detail: string | null;
+  readonly outbox: readonly ReturnType<typeof outboxParams>[];
+}
 
 function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: number): Store {
   const sql = {
@@ -458,28 +466,68 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
       ),
   );
 
-  const commitWatch = write((commit: WatchCommit): WatchCommitResult => {
+  /**
+   * A poll's writes. Everything but the statements (checks, the JSON text of the snapshot, of
+   * each notice's detail and messages) is done first, in slices: a first poll over a large
+   * account queues hundreds of messages, and better-sqlite3 holds the event loop for as long as
+   * the transaction runs. A notice's detail is kept with its first key (its own, which its
+   * buttons carry); its other keys are recorded bare, since only their presence is read, and a
+   * grouped notice of hundreds of transactions would otherwise be written once per transaction.
+   */
+  const commitWatch = async (commit: WatchCommit): Promise<WatchCommitResult> => {
     const at = epochMs(commit.at, 'the poll time');
     const value = JSON.stringify(checkInput(jsonObjectSchema, commit.value, 'the watch state'));
-    const saved =
-      commit.expectedVersion === 0
-        ? sql.insertWatchState.run({ value, at }).changes
-        : sql.updateWatchState.run({ value, at, expected: commit.expectedVersion }).changes;
-    if (saved !== 1) return { applied: false, announced: 0 };
-    for (const key of commit.quietKeys) insertNotice({ key }, at);
-    let announced = 0;
-    for (const notice of commit.notices) {
-      let fresh = false;
-      for (const key of notice.keys) {
-        if (insertNotice({ key, ...(notice.detail && { detail: notice.detail }) }, at))
-          fresh = true;
-      }
-      if (!fresh) continue;
-      queue(notice.outbox, at);
-      announced += 1;
+    const notices = await mapInSlices(
+      commit.notices,
+      (notice): PreparedWatchNotice => ({
+        keys: notice.keys,
+        detail:
+          notice.detail === undefined
+            ? null
+            : JSON.stringify(checkInput(jsonObjectSchema, notice.detail, 'the notice detail')),
+        outbox: notice.outbox.map((message) => outboxParams(message, at)),
+      }),
+    );
+    return writeWatch(commit.expectedVersion, at, value, commit.quietKeys, notices);
+  };
+
+  const recordWatchKey = (key: string, at: number, detail: string | null): boolean => {
+    if (typeof key !== 'string' || key === '') {
+      throw new StoreError('store_invalid_input', 'a notice needs a key');
     }
-    return { applied: true, announced };
-  });
+    return sql.recordNotice.run({ key, at, detail }).changes === 1;
+  };
+
+  const writeWatch = write(
+    (
+      expected: number,
+      at: number,
+      value: string,
+      quietKeys: readonly string[],
+      notices: readonly PreparedWatchNotice[],
+    ): WatchCommitResult => {
+      const saved =
+        expected === 0
+          ? sql.insertWatchState.run({ value, at }).changes
+          : sql.updateWatchState.run({ value, at, expected }).changes;
+      if (saved !== 1) return { applied: false, announced: 0 };
+      for (const key of quietKeys) recordWatchKey(key, at, null);
+      let announced = 0;
+      for (const notice of notices) {
+        let fresh = false;
+        notice.keys.forEach((key, i) => {
+          if (recordWatchKey(key, at, i === 0 ? notice.detail : null)) fresh = true;
+        });
+        if (!fresh) continue;
+        for (const message of notice.outbox) {
+          if (message.request_id !== null) mustExist(message.request_id, 'an outbox message');
+          sql.insertOutbox.run(message);
+        }
+        announced += 1;
+      }
+      return { applied: true, announced };
+    },
+  );
 
   const acquireLease = write((name: string, holder: string, now: Date, ttlMs: number) => {
     checkLease(name, holder, ttlMs);

@@ -126,7 +126,12 @@ export interface WatchState {
 
 /** One notice of a poll: its keys and the messages to send if any of them is new. */
 export interface WatchNotice {
+  /** The notice's own key first (the one its buttons carry), then the keys it also covers. */
   readonly keys: readonly string[];
+  /**
+   * Kept with the first key only; the others are recorded without it. A grouped notice covers
+   * hundreds of keys, and its detail written once per key was megabytes in one transaction.
+   */
   readonly detail?: Readonly<Record<string, unknown>>;
   readonly outbox: readonly NewOutboxMessage[];
 }

@@ -111,7 +111,7 @@ describe('answers that need no AWS', () => {
   it.each([
     ['frobnicate', /Unknown command/],
     ['status everything', /devicefarm|mediaconnect/],
-    ['status devicefarm mediaconnect', /at most one/],
+    ['status devicefarm mediaconnect', /at most a service/],
   ])('%j → a specific error and the usage', async (input, pattern) => {
     const mark = h.sim.calls.length;
     const res = await h.command(input);

@@ -69,6 +69,8 @@ beforeAll(async () => {
     SLOTS_APPROVERS: 'U0BOB,U0CAROL',
     AWS_REGION: 'us-west-2',
     DATABASE_URL: tempDatabase(),
+    // Every status reads AWS: the tests count its calls (reuse is tested in status-reuse).
+    SLOTS_STATUS_MAX_AGE: '0',
   });
   // The same secrets list as src/main.ts.
   const logger = createLogger({

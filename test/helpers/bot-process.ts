@@ -29,7 +29,7 @@ export function botProcessEnv(opts: {
   readonly workDir: string;
   readonly port: number;
   readonly slack: FakeSlack;
-  readonly sim: Simulator;
+  readonly sim: Pick<Simulator, 'url'>;
   readonly logLevel?: string;
 }): Record<string, string> {
   return {

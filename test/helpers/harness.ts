@@ -132,6 +132,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     SLOTS_APPROVERS: 'U0BOB,U0CAROL,S0APPROVERS',
     AWS_REGION: 'us-west-2',
     DATABASE_URL: `sqlite:${databasePath}`,
+    // The test clock stands still: a reused status would never age. Tests that change AWS and
+    // read the status again see the change; the reuse itself is tested with its own setting.
+    SLOTS_STATUS_MAX_AGE: '0',
     ...opts.env,
   });
   const logs: string[] = [];

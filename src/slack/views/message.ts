@@ -96,12 +96,26 @@ export function warning(mrkdwn: string): SectionBlock {
 }
 
 /**
+ * The lines of a list: an array, or lines made on demand (`lazyLines`), so a list of hundreds
+ * of items formats only the ones that fit in the message.
+ */
+export interface Lines {
+  readonly length: number;
+  at(index: number): string | undefined;
+}
+
+/** `items.length` lines, `format(item)` called only for the lines `layout` reaches. */
+export function lazyLines<T>(items: readonly T[], format: (item: T) => string): Lines {
+  return { length: items.length, at: (i) => (i < items.length ? format(items[i]!) : undefined) };
+}
+
+/**
  * Items shown one per line. `lines` are escaped mrkdwn, already in display order; `more` writes
  * the note for the items that did not fit (`omitted` ≥ 1; `shown` may be 0).
  */
 export interface ItemList {
   readonly kind: 'list';
-  readonly lines: readonly string[];
+  readonly lines: Lines;
   readonly more: MoreNote;
 }
 
@@ -109,7 +123,7 @@ export type MoreNote = (omitted: number, shown: number) => string;
 
 export type Part = KnownBlock | ItemList;
 
-export function itemList(lines: readonly string[], more: MoreNote): ItemList {
+export function itemList(lines: Lines, more: MoreNote): ItemList {
   return { kind: 'list', lines, more };
 }
 
@@ -117,9 +131,9 @@ function isItemList(part: Part): part is ItemList {
   return 'kind' in part && part.kind === 'list';
 }
 
-/** The packed sections of one list: each entry is the lines of one section. */
+/** One list's sections so far; the next section is packed when its turn comes. */
 interface Placement {
-  readonly chunks: string[][];
+  readonly nextChunk: () => string[] | undefined;
   shown: number;
   taken: string[][];
   done: boolean;
@@ -136,9 +150,8 @@ export function layout(parts: readonly Part[], limits: Limits = LIMITS): KnownBl
   const lists = parts.filter(isItemList);
   const placements = new Map<ItemList, Placement>();
   for (const list of lists) {
-    const lines = list.lines.map((line) => truncateMrkdwn(line, limits.sectionText));
     placements.set(list, {
-      chunks: pack(lines, limits.sectionText),
+      nextChunk: chunker(list.lines, limits.sectionText),
       shown: 0,
       taken: [],
       done: false,
@@ -156,7 +169,7 @@ export function layout(parts: readonly Part[], limits: Limits = LIMITS): KnownBl
     progress = false;
     for (const p of placements.values()) {
       if (p.done || blocksLeft <= 0) continue;
-      const chunk = p.chunks[p.taken.length];
+      const chunk = p.nextChunk();
       if (!chunk) {
         p.done = true;
         continue;
@@ -190,24 +203,38 @@ export function layout(parts: readonly Part[], limits: Limits = LIMITS): KnownBl
   return blocks.slice(0, limits.blocks);
 }
 
-/** Greedy packing: consecutive lines joined by newlines, each chunk at most `max` characters. */
-function pack(lines: readonly string[], max: number): string[][] {
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let length = 0;
-  for (const line of lines) {
-    const added = current.length === 0 ? line.length : length + 1 + line.length;
-    if (current.length > 0 && added > max) {
-      chunks.push(current);
-      current = [line];
-      length = line.length;
-    } else {
-      current.push(line);
+/**
+ * Greedy packing, one chunk per call: consecutive lines (each truncated to `max`) joined by
+ * newlines, each chunk at most `max` characters; undefined when the lines are used up. A line
+ * is formatted only when packing reaches it.
+ */
+function chunker(lines: Lines, max: number): () => string[] | undefined {
+  let index = 0;
+  let carried: string | undefined;
+  const next = () => {
+    if (carried !== undefined) {
+      const line = carried;
+      carried = undefined;
+      return line;
+    }
+    if (index >= lines.length) return undefined;
+    const raw = lines.at(index++);
+    return raw === undefined ? undefined : truncateMrkdwn(raw, max);
+  };
+  return () => {
+    const chunk: string[] = [];
+    let length = 0;
+    for (let line = next(); line !== undefined; line = next()) {
+      const added = chunk.length === 0 ? line.length : length + 1 + line.length;
+      if (chunk.length > 0 && added > max) {
+        carried = line;
+        break;
+      }
+      chunk.push(line);
       length = added;
     }
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+    return chunk.length > 0 ? chunk : undefined;
+  };
 }
 
 function takeWhileFits(lines: readonly string[], max: number): string[] {

@@ -5,7 +5,7 @@ import type { DeviceFarmOffering, Reservation, ServiceName, SlotStatus } from '.
 import type { StatusReport } from '../../capacity/reports.js';
 import { formatMoney, type Money, money, times } from '../../domain/money.js';
 import { type KnownBlock, LIMITS, limitViolations, type SlackMessage } from './message.js';
-import { daysLeftLabel, statusMessage } from './status.js';
+import { daysLeftLabel, statusMessage, withReadAge } from './status.js';
 
 // ---------------------------------------------------------------------------------------------
 // Factories
@@ -415,5 +415,33 @@ describe('statusMessage within Slack limits', () => {
     const m = statusMessage({ now: NOW, devicefarm: ok(manySlots(500)) });
     // 500 offerings × 5 slots × $250
     expect(summary(m, '*Device Farm slots*')).toContain('Monthly cost now: *$625,000.00*');
+  });
+});
+
+describe('withReadAge', () => {
+  const report: StatusReport = { now: NOW, devicefarm: { ok: true, value: [slots(1, 2, 2)] } };
+  const base = statusMessage(report);
+
+  it('leaves a read under a second old as it is', () => {
+    expect(withReadAge(base, report, new Date(NOW.getTime() + 999))).toBe(base);
+  });
+
+  it('says how long ago the data was read and how to read it again, changing nothing else', () => {
+    const aged = withReadAge(base, report, new Date(NOW.getTime() + 7_400));
+    const context = contextTexts(aged).join('\n');
+    expect(context).toMatch(
+      /as of .* · read from AWS 7 seconds ago; `\/slots status fresh` reads it again/,
+    );
+    expect(aged.blocks.length).toBe(base.blocks.length);
+    const unchanged = aged.blocks.filter((b, i) => b === base.blocks[i]);
+    expect(unchanged.length).toBe(base.blocks.length - 1);
+    expect(limitViolations(aged)).toEqual([]);
+    // The shared rendering is not touched.
+    expect(contextTexts(base).join('\n')).not.toMatch(/ago/);
+  });
+
+  it('counts minutes past two minutes', () => {
+    const aged = withReadAge(base, report, new Date(NOW.getTime() + 190_000));
+    expect(contextTexts(aged).join('\n')).toMatch(/read from AWS 3 minutes ago/);
   });
 });

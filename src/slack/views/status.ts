@@ -25,6 +25,7 @@ import {
   header,
   itemList,
   layout,
+  lazyLines,
   type MoreNote,
   type Part,
   type SlackMessage,
@@ -35,13 +36,20 @@ import { notShown, type ServicePart, unreadable } from './service-part.js';
 
 const NAME_MAX = 80;
 
+/** Below this a read counts as just made, and its age is not worth a word. */
+const AGE_SHOWN_FROM_MS = 1_000;
+
+/**
+ * The status as of the read, without its age: the same for everyone who asked while the read
+ * was shared, so it is rendered once (`withReadAge` adds the age per answer).
+ */
 export function statusMessage(report: StatusReport): SlackMessage {
   const asked = (['devicefarm', 'mediaconnect'] as const).filter((s) => report[s] !== undefined);
   const single = asked.length === 1 ? asked[0] : undefined;
 
   const parts: Part[] = [
     header(single ? `Reserved capacity: ${SERVICE_LABEL[single]}` : 'Reserved capacity'),
-    context(`as of ${formatDateTime(report.now)}`),
+    context(asOf(report.now)),
   ];
   const summaries: string[] = [];
 
@@ -67,6 +75,30 @@ export function statusMessage(report: StatusReport): SlackMessage {
   if (asked.length === 0) parts.push(section('Nothing was asked for.'));
 
   return { text: fallback(...summaries) || 'Reserved capacity', blocks: layout(parts) };
+}
+
+function asOf(readAt: Date, ageMs = 0): string {
+  const line = `as of ${formatDateTime(readAt)}`;
+  if (ageMs < AGE_SHOWN_FROM_MS) return line;
+  return `${line} · read from AWS ${ageText(ageMs)} ago; \`/slots status fresh\` reads it again`;
+}
+
+function ageText(ms: number): string {
+  const seconds = Math.floor(ms / 1_000);
+  return seconds < 120 ? count(seconds, 'second') : count(Math.floor(seconds / 60), 'minute');
+}
+
+/**
+ * `message` (from `statusMessage(report)`) saying how long ago its data was read, when that is a
+ * second or more: only the "as of" line is new, every other block is shared.
+ */
+export function withReadAge(message: SlackMessage, report: StatusReport, now: Date): SlackMessage {
+  const ageMs = now.getTime() - report.now.getTime();
+  const at = message.blocks.findIndex((b) => b.type === 'context');
+  if (ageMs < AGE_SHOWN_FROM_MS || at < 0) return message;
+  const blocks = [...message.blocks];
+  blocks[at] = context(asOf(report.now, ageMs));
+  return { ...message, blocks };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,7 +143,7 @@ function deviceFarm(outcome: Outcome<readonly SlotStatus[]>, more: MoreNote): Se
     `(${count(renewing, 'slot')})${change}`;
 
   return {
-    parts: [section(summaryLine), itemList(slots.map(slotLine), more)],
+    parts: [section(summaryLine), itemList(lazyLines(slots, slotLine), more)],
     summary:
       `Device Farm: ${count(held, 'slot')}, ${moneyTotals(now)}/mo now, ` +
       `${moneyTotals(next)}/mo next period.`,
@@ -186,7 +218,7 @@ function mediaConnect(
         `*MediaConnect reservations* · ${reservations.length} (${active.length} active)\n${cost}`,
       ),
       itemList(
-        reservations.map((r) => reservationLine(r, now)),
+        lazyLines(reservations, (r) => reservationLine(r, now)),
         more,
       ),
     ],
