@@ -190,16 +190,7 @@ describe('a poll over a large account', () => {
   it('keeps giving the event loop back: first poll, a repeat, and new history', async () => {
     const { aws, transactions } = largeAccount();
     const loop = loopTurns();
-    const watcher = createWatcher({
-      store: loop.watch(store),
-      aws,
-      clock: () => NOW,
-      logger: createLogger({ level: 'silent', destination: { write: () => {} } }),
-      channel: 'C0SLOTS',
-      leadDays: [31, 7, 1],
-      everyMs: 24 * HOUR,
-      render: noticeMessage,
-    });
+    const watcher = quietWatcher(loop.watch(store), aws);
     const poll = async () => {
       const result = await loop.during(() => watcher.pollOnce());
       return { result, ...loop.summary() };
@@ -225,16 +216,7 @@ describe('a poll over a large account', () => {
 
   it('keeps a grouped notice with its own key; the other keys are recorded bare', async () => {
     const { aws, transactions } = largeAccount();
-    const watcher = createWatcher({
-      store,
-      aws,
-      clock: () => NOW,
-      logger: createLogger({ level: 'silent', destination: { write: () => {} } }),
-      channel: 'C0SLOTS',
-      leadDays: [31, 7, 1],
-      everyMs: 24 * HOUR,
-      render: noticeMessage,
-    });
+    const watcher = quietWatcher(store, aws);
     await watcher.pollOnce();
     for (let i = 0; i < 3; i++) transactions.push(transaction(TRANSACTIONS + i, NOW));
     expect(await watcher.pollOnce()).toMatchObject({ announced: 1 });
@@ -249,3 +231,20 @@ describe('a poll over a large account', () => {
     }
   });
 });
+
+/** The watcher as the bot builds it, silent, on the fixed clock. */
+function quietWatcher(
+  store: Parameters<typeof createWatcher>[0]['store'],
+  aws: Parameters<typeof createWatcher>[0]['aws'],
+) {
+  return createWatcher({
+    store,
+    aws,
+    clock: () => NOW,
+    logger: createLogger({ level: 'silent', destination: { write: () => {} } }),
+    channel: 'C0SLOTS',
+    leadDays: [31, 7, 1],
+    everyMs: 24 * HOUR,
+    render: noticeMessage,
+  });
+}
