@@ -11,7 +11,7 @@
  * saved while the build was running counts as newer. Prints nothing when current; exits with the
  * build's status when it builds. Plain Node, no dependencies.
  *
- * The build needs TypeScript, a devDependency. On an install without it (`npm ci --omit=dev`) a
+ * The build needs esbuild, a devDependency. On an install without it (`npm ci --omit=dev`) a
  * `dist/` that looks stale is started as it is, with a warning: it was built where the
  * devDependencies were, and checkouts and copies change the sources' times.
  */
@@ -35,14 +35,17 @@ const STAMP = join(DIST, '.build-stamp');
 const PENDING = join(DIST, '.build-started');
 const BUILD_SCRIPT = 'scripts/build.mjs';
 
-/** tsconfig.build.json's `include` and `exclude`, as paths relative to the root. */
+/**
+ * What the bundle can hold: src/ but its tests and the sandbox, which src/main.ts never imports
+ * (test/e2e/bundle.test.ts checks that against the bundle's own list of inputs).
+ */
 const SOURCE_DIR = 'src';
 const isExcluded = (path) =>
   path === 'src/sandbox' || path.startsWith('src/sandbox/') || path.endsWith('.test.ts');
 
 /**
- * What else changes the output: compiler options, the scripts and `type` in package.json, the
- * bundled packages' versions, and the build script itself.
+ * What else changes the output: compiler options (esbuild reads tsconfig.json), the scripts and
+ * `type` in package.json, the bundled packages' versions, and the build script itself.
  */
 const configFiles = () => [
   ...readdirSync(ROOT).filter((name) => /^tsconfig.*\.json$/.test(name)),
@@ -92,7 +95,11 @@ function readStamp(path) {
 function begin() {
   mkdirSync(DIST, { recursive: true });
   rmSync(STAMP, { force: true });
-  writeFileSync(PENDING, JSON.stringify({ startedAt: Date.now() }));
+  // The start time on the file system's clock, which stamps the sources' times too: it can lag
+  // Date.now() by a tick, so a source saved just after a Date.now() start could look older.
+  writeFileSync(PENDING, '');
+  const startedAt = statSync(PENDING).mtimeMs;
+  writeFileSync(PENDING, JSON.stringify({ startedAt }));
 }
 
 function done() {
@@ -105,7 +112,7 @@ function done() {
 /** Whether the build's one dependency is installed. */
 function canBuild() {
   try {
-    createRequire(join(ROOT, 'package.json')).resolve('typescript');
+    createRequire(join(ROOT, 'package.json')).resolve('esbuild');
     return true;
   } catch {
     return false;
@@ -116,13 +123,13 @@ function build(reason) {
   if (!canBuild()) {
     if (!existsSync(join(DIST, 'main.js'))) {
       process.stderr.write(
-        `build-if-stale: ${reason}, and building needs the devDependencies (typescript): ` +
+        `build-if-stale: ${reason}, and building needs the devDependencies (esbuild): ` +
           'run `npm ci` and `npm run build` first\n',
       );
       return 1;
     }
     process.stderr.write(
-      `build-if-stale: ${reason}; typescript is not installed: using dist/ as it is\n`,
+      `build-if-stale: ${reason}; esbuild is not installed: using dist/ as it is\n`,
     );
     return 0;
   }

@@ -3,6 +3,7 @@
  */
 
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { startSlotsBot } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, type Logger, scrubSecrets } from './logger.js';
@@ -46,7 +47,14 @@ async function main(): Promise<void> {
   // 3. Store, AWS, Slack, outbox and background work, in that order.
   const bot = await startSlotsBot(config, { logger });
 
-  // 4. Graceful shutdown: stop taking requests, finish acknowledged work, exit 0.
+  // 4. From now on the old generation grows in 20% steps, not V8's default of up to several
+  //    times, so the garbage of a burst of commands is collected rather than kept as memory
+  //    (README, Performance). Not from the start: while the heap grows from nothing, small steps
+  //    cost a full collection every few megabytes of start-up. V8 reads the flag each time it sets
+  //    the next heap limit; where it did not, the bot would work the same with more memory.
+  setFlagsFromString('--heap-growing-percent=20');
+
+  // 5. Graceful shutdown: stop taking requests, finish acknowledged work, exit 0.
   let signalled = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (signalled) {

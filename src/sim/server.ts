@@ -110,6 +110,7 @@ async function handle(
     operation: parsed.operation,
     input: parsed.input,
     sdkRequest: headerOf(req, 'amz-sdk-request'),
+    accessKeyId: signedBy(headerOf(req, 'authorization')),
     status: 0,
     at: deps.now(),
   };
@@ -184,6 +185,12 @@ function execute(service: SimService, parsed: ParsedRequest, deps: SimServerDeps
 function injectedError(service: SimService, error: NonNullable<SimFault['error']>): Reply {
   const status = error.status ?? defaultErrorStatus(service, error.name);
   return errorReply(service, new SimError(error.name, status, error.message ?? 'Injected fault'));
+}
+
+/** `AWS4-HMAC-SHA256 Credential=AKIA…/20261201/us-west-2/devicefarm/aws4_request, …` → `AKIA…`. */
+function signedBy(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  return /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {

@@ -123,6 +123,8 @@ export interface SimCall {
   input: Record<string, unknown>;
   /** The `amz-sdk-request` header, e.g. `attempt=1; max=1`. */
   sdkRequest: string | undefined;
+  /** The access key id the request was signed with (SigV4 `Credential=`); undefined if unsigned. */
+  accessKeyId: string | undefined;
   /** HTTP status answered; 0 while pending or when the connection was dropped. */
   status: number;
   at: Date;

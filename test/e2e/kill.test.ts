@@ -7,20 +7,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSeed, SEED_IDS, type Simulator, startSimulator } from '../../src/sim/index.js';
 import { APPROVE_ACTION } from '../../src/slack/views/request-card.js';
-import { botProcessEnv, freePort } from '../helpers/bot-process.js';
+import { botArgs, botProcessEnv, freePort } from '../helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { buttonClick } from '../helpers/payloads.js';
 import { sendInteraction, sendSlashCommand } from '../helpers/slack-requests.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-const MAIN = join(ROOT, 'src/main.ts');
 const SETTLE_LIMIT_MS = 3 * 60_000;
 
 let slack: FakeSlack;
@@ -44,7 +40,7 @@ interface Running {
 async function startBot(sim: Simulator, databasePath: string): Promise<Running> {
   const port = await freePort();
   const workDir = mkdtempSync(join(tmpdir(), 'slots-bot-kill-'));
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  const child = spawn(process.execPath, botArgs(), {
     cwd: workDir,
     env: {
       ...botProcessEnv({ workDir, port, slack, sim, logLevel: 'warn' }),

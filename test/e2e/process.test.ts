@@ -1,23 +1,19 @@
 /**
- * `src/main.ts` as a real process: configuration errors, start-up against a fake Slack and the
- * simulator, `/slots status` over signed HTTP, and a graceful exit on SIGTERM mid-request.
+ * The bot as a real process, the bundle `npm start` runs: configuration errors, start-up against
+ * a fake Slack and the simulator, `/slots status` over signed HTTP, and a graceful exit on SIGTERM
+ * mid-request.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSeed, type Simulator, startSimulator } from '../../src/sim/index.js';
 import { blockText } from '../helpers/blocks.js';
-import { botProcessEnv, freePort, PROCESS_AWS_SECRET } from '../helpers/bot-process.js';
+import { botArgs, botProcessEnv, freePort, PROCESS_AWS_SECRET } from '../helpers/bot-process.js';
 import { type FakeSlack, startFakeSlack, waitFor } from '../helpers/fake-slack.js';
 import { BOT_TOKEN, FIXED_NOW } from '../helpers/harness.js';
 import { SIGNING_SECRET, sendSlashCommand } from '../helpers/slack-requests.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-const MAIN = join(ROOT, 'src/main.ts');
 
 interface Bot {
   readonly child: ChildProcess;
@@ -29,7 +25,7 @@ interface Bot {
 /** Runs the bot in an empty directory, so no developer `.env` leaks into the test. */
 function runBot(env: Record<string, string>): Bot {
   const cwd = mkdtempSync(join(tmpdir(), 'slots-bot-'));
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  const child = spawn(process.execPath, botArgs(), {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,12 +1,25 @@
 /** What a test or the benchmark needs to run slots-bot as a separate process on loopback. */
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { startFlags } from '../../scripts/bench-bot.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { FakeSlack } from './fake-slack.js';
 import { BOT_TOKEN } from './harness.js';
 import { SIGNING_SECRET } from './slack-requests.js';
 
 export const PROCESS_AWS_SECRET = 'process-secret-access-key';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+/** The bundle `npm start` runs; test/build-dist.ts builds it before any test file runs. */
+export const DIST_MAIN = join(ROOT, 'dist/main.js');
+
+/**
+ * The arguments of `node` that run the bot as `npm start` does: its node flags, then the bundle.
+ * Process tests run what is shipped, not the TypeScript sources.
+ */
+export function botArgs(): string[] {
+  return [...startFlags(join(ROOT, 'package.json')), DIST_MAIN];
+}
 
 /** A port nobody listens on right now (loopback), for the child's `PORT`. */
 export function freePort(): Promise<number> {

@@ -7,19 +7,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { expect } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { botProcessEnv, freePort } from './bot-process.js';
+import { botArgs, botProcessEnv, freePort } from './bot-process.js';
 import type { FakeSlack, WebApiCall } from './fake-slack.js';
 import { buttonClick } from './payloads.js';
 import { type SlackHttpResponse, sendInteraction, sendSlashCommand } from './slack-requests.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-const MAIN = join(ROOT, 'src/main.ts');
 /** Enough of each replica's log to explain a failure, without holding a long run in memory. */
 const LOG_KEEP_CHARS = 200_000;
 
@@ -56,7 +52,7 @@ export interface Health {
 export async function launchReplica(name: string, opts: ReplicaOptions): Promise<Replica> {
   const port = await freePort();
   const workDir = mkdtempSync(join(tmpdir(), `slots-replica-${name}-`));
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  const child = spawn(process.execPath, botArgs(), {
     cwd: workDir,
     env: {
       ...botProcessEnv({

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-mediaconnect';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_IDS, type Simulator, startSimulator } from '../../src/sim/index.js';
-import { deviceFarmClient, mediaConnectClient, NOW, rejectionOf } from './clients.js';
+import { credentials, deviceFarmClient, mediaConnectClient, NOW, rejectionOf } from './clients.js';
 
 let sim: Simulator;
 let df: ReturnType<typeof deviceFarmClient>;
@@ -203,7 +203,7 @@ describe('dropped connections', () => {
 });
 
 describe('recorded calls', () => {
-  it('records service, operation, input, amz-sdk-request, status and time', async () => {
+  it('records service, operation, input, amz-sdk-request, the signing key, status and time', async () => {
     await buySlots();
     expect(sim.calls).toEqual([
       {
@@ -211,6 +211,7 @@ describe('recorded calls', () => {
         operation: 'PurchaseOffering',
         input: { offeringId: SEED_IDS.androidRemote, quantity: 1 },
         sdkRequest: 'attempt=1; max=1',
+        accessKeyId: credentials.accessKeyId,
         status: 200,
         at: NOW,
       },
