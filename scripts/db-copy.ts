@@ -8,8 +8,8 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { flagProblems, flagValue, readFlags } from '../src/cli/flags.js';
 import { parseDatabaseUrl } from '../src/config.js';
 import { COPIED_TABLES, type CopyReport, copySqliteToPostgres } from '../src/store/copy.js';
 
@@ -35,8 +35,6 @@ const FLAGS = {
   to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-type FlagName = keyof typeof FLAGS;
 
 /** The checked arguments: zod turns each flag's text into what the copy needs, or names the flag. */
 const argsSchema = z.object({
@@ -87,60 +85,25 @@ export type CopyArgs =
  * message repeats a value: a misplaced URL may hold a password.
  */
 export function parseCopyArgs(argv: readonly string[]): CopyArgs {
-  const { tokens } = parseArgs({
-    args: [...argv],
-    options: FLAGS,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
+  const reading = readFlags(argv, FLAGS, {
+    positional: () =>
+      'unexpected argument without a flag: give the source as --from sqlite:PATH and the target as --to postgres://…',
+    flagList: '--from, --to and --help',
+    example: {
+      from: '--from sqlite:./data/slots.db',
+      to: '--to postgres://slots@db:5432/slots',
+      help: '--help',
+    },
   });
-  const problems: string[] = [];
-  const values: Partial<Record<FlagName, string | boolean>> = {};
-  for (const token of tokens) {
-    if (token.kind === 'option-terminator') continue;
-    if (token.kind === 'positional') {
-      problems.push(
-        'unexpected argument without a flag: give the source as --from sqlite:PATH and the target as --to postgres://…',
-      );
-      continue;
-    }
-    const name = token.name as FlagName;
-    if (!Object.hasOwn(FLAGS, name)) {
-      problems.push(`unknown flag ${token.rawName}; the flags are --from, --to and --help`);
-      continue;
-    }
-    if (values[name] !== undefined) {
-      problems.push(`${token.rawName} is given more than once`);
-      continue;
-    }
-    if (FLAGS[name].type === 'boolean') {
-      if (token.value !== undefined) problems.push(`${token.rawName} takes no value`);
-      values[name] = true;
-      continue;
-    }
-    // `--from --to x` would read "--to" as the path: a value must not look like a flag.
-    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
-      problems.push(
-        `${token.rawName} needs a value, e.g. ${name === 'from' ? '--from sqlite:./data/slots.db' : '--to postgres://slots@db:5432/slots'}`,
-      );
-      values[name] = '';
-      continue;
-    }
-    values[name] = token.value;
-  }
-  if (values.help === true) return { kind: 'help' };
-  const given = (name: 'from' | 'to') =>
-    values[name] === '' ? undefined : (values[name] as string | undefined);
-  const parsed = argsSchema.safeParse({ from: given('from'), to: given('to') });
-  if (!parsed.success) {
-    // A flag that was given without a value is already reported; do not say "required" again.
-    const missingValue = (flag: string) => values[flag as FlagName] === '';
-    problems.push(
-      ...parsed.error.issues
-        .filter((issue) => !missingValue(String(issue.path[0])))
-        .map((issue) => issue.message),
-    );
-  }
+  if (reading.values.help === true) return { kind: 'help' };
+  const parsed = argsSchema.safeParse({
+    from: flagValue(reading, 'from'),
+    to: flagValue(reading, 'to'),
+  });
+  const problems = [
+    ...reading.problems,
+    ...(parsed.success ? [] : flagProblems(reading, parsed.error)),
+  ];
   if (problems.length > 0 || !parsed.success) return { kind: 'usage_error', problems };
   return { kind: 'copy', from: parsed.data.from, to: parsed.data.to };
 }

@@ -26,6 +26,7 @@ import {
   startSlackApp,
 } from './slack/app.js';
 import { createDirectory } from './slack/directory.js';
+import { createHomeTab } from './slack/home.js';
 import { createOutboxRenderer } from './slack/outbox-renderer.js';
 import { createResponseUrlPoster } from './slack/response-url.js';
 import { noticeMessage } from './slack/views/notices.js';
@@ -70,6 +71,12 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   const clock = opts.clock ?? systemClock;
   const replicaId = opts.replicaId ?? defaultReplicaId();
   logger.info({ replicaId, database: config.database.kind }, 'starting slots-bot');
+  if (config.slots.dryRun) {
+    logger.warn(
+      { dryRun: true },
+      'dry run (SLOTS_DRY_RUN=true): AWS is read as usual, but no purchase or renewal is ever sent',
+    );
+  }
 
   // 0. Slack's check of the bot token goes out first: its round trips run while the store opens
   //    and the AWS SDK loads. The Slack app awaits it (step 6) and listens only once it passed.
@@ -77,21 +84,32 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
 
   // 1. The store (migrations run on open), while the AWS SDK, the largest module, loads.
   const awsModule = import('./aws/index.js');
-  // Both are awaited below; if the store fails first, their failures are not unhandled ones.
-  for (const early of [identity, awsModule]) early.catch(() => {});
+  // Metrics for `GET /metrics`, loaded only when they are on (SLOTS_METRICS).
+  const metricsModule = config.metrics ? import('./metrics/metrics.js') : undefined;
+  // All are awaited below; if the store fails first, their failures are not unhandled ones.
+  for (const early of [identity, awsModule, metricsModule]) early?.catch(() => {});
   const store = await openStore(config.database, clock);
-  const { createAwsClients, createCapacityServices } = await awsModule.catch(
+  const { createAwsClients, createCapacityServices, DEVICE_FARM_REGION } = await awsModule.catch(
     async (err: unknown) => {
       await store.close();
       throw err;
     },
   );
 
+  // Every AWS and Slack client below reports to the metrics; the store is read at each scrape.
+  const metrics = (
+    await metricsModule?.catch(async (err: unknown) => {
+      await store.close();
+      throw err;
+    })
+  )?.createMetrics({ store, clock });
+
   // 2. AWS: read clients with retries, write clients without.
   const aws = createAwsClients({
     region: config.aws.region,
     logger,
     now: () => clock().getTime(),
+    onCall: metrics?.awsCall,
   });
   const services = createCapacityServices(aws, { logger });
   // `/slots status` and the watcher share their reads; the bot's own purchases invalidate them.
@@ -99,7 +117,14 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
 
   // 3. Slack Web API for the outbox and the approver directory; response URLs for answers.
   const responseUrls = createResponseUrlPoster({ slackApiUrl: config.slack.apiUrl });
-  const slackClient = createSlackClient(config, logger, opts.clientOptions);
+  // Every Web API client of the app (this one, Bolt's) counts its errors through this `fetch`.
+  const clientOptions = metrics
+    ? {
+        ...opts.clientOptions,
+        fetch: metrics.slackFetch(config.slack.apiUrl, opts.clientOptions?.fetch),
+      }
+    : opts.clientOptions;
+  const slackClient = createSlackClient(config, logger, clientOptions);
   const directory = createDirectory({
     slack: slackClient,
     approvers: config.slots.approvers,
@@ -107,11 +132,25 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     clock,
     logger,
   });
+  const reports = createReports(services, clock, statusReads);
+  // Published per person; request changes refresh it, debounced, never holding up the change.
+  const home = createHomeTab({
+    slack: slackClient,
+    reports,
+    store,
+    directory,
+    clock,
+    logger,
+    dryRun: config.slots.dryRun,
+  });
   const outbox = createOutboxWorker({
     store,
     slack: slackClient,
     responseUrls,
-    render: createOutboxRenderer(clock),
+    render: createOutboxRenderer(clock, {
+      approvers: config.slots.approvers,
+      dryRun: config.slots.dryRun,
+    }),
     // Called only once deliveries run (after start-up), when `requests` exists.
     onCardUndeliverable: (id, reason) => requests.cardUndeliverable(id, reason),
     clock,
@@ -132,6 +171,17 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     onQueued: () => outbox.kick(),
     awsClockOffsetMs: (service) => aws.clock.offsetMs(service),
     onAwsWrite: (service) => statusReads[service].invalidate(),
+    approvalRules: config.slots.approvals,
+    approvers: config.slots.approvers,
+    remindAfterMs: config.slots.remindAfterMs,
+    ...(config.slots.dryRun && {
+      dryRun: { regions: { devicefarm: DEVICE_FARM_REGION, mediaconnect: config.aws.region } },
+    }),
+    // Every listener of applied state changes, each of which must return at once and never throw.
+    onChanged: (request) => {
+      home.changed(request);
+      metrics?.requestChanged(request);
+    },
     ...(opts.reconcile !== undefined && { timings: opts.reconcile }),
   });
 
@@ -148,6 +198,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     onQueued: () => outbox.kick(),
     replicaId,
     reads: statusReads,
+    onPolled: metrics?.watcherPolled,
     ...(opts.watchFailureThreshold !== undefined && {
       failureThreshold: opts.watchFailureThreshold,
     }),
@@ -158,7 +209,8 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     config,
     logger,
     identity,
-    reports: createReports(services, clock, statusReads),
+    reports,
+    home,
     responseUrls,
     requests,
     notices: createNoticeDecisions({
@@ -172,8 +224,9 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     maxQuantity: config.slots.maxQuantity,
     outboxHealth: () => store.outboxHealth(),
     databaseHealth: () => store.ping(),
+    metrics,
     ...(opts.drainTimeoutMs !== undefined && { drainTimeoutMs: opts.drainTimeoutMs }),
-    ...(opts.clientOptions !== undefined && { clientOptions: opts.clientOptions }),
+    ...(clientOptions !== undefined && { clientOptions }),
     ...(opts.listenHost !== undefined && { listenHost: opts.listenHost }),
   }).catch(async (err: unknown) => {
     aws.destroy();
@@ -185,7 +238,13 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
   // undecided.
   outbox.start();
   const sweepMs = opts.expirySweepMs ?? Math.min(30_000, config.slots.requestTtlMs);
-  const expiry = startPeriodic('expiry', sweepMs, () => requests.expireDue(), logger);
+  // Expiry first: a request that has run out is never reminded about.
+  const expiry = startPeriodic(
+    'expiry',
+    sweepMs,
+    async () => (await requests.expireDue()) + (await requests.remindDue()),
+    logger,
+  );
   void expiry.runNow();
   // Every replica checks the watcher lease; only its holder polls AWS.
   watcher.start();
@@ -210,6 +269,7 @@ export async function startSlotsBot(config: Config, opts: SlotsBotOptions): Prom
     stop() {
       stopping ??= (async () => {
         await slack.stop();
+        await home.stop();
         await expiry.stop();
         await watcher.stop();
         await reconciler.stop();

@@ -4,9 +4,11 @@
  * `AWS_ENDPOINT_URL_DEVICE_FARM` / `AWS_ENDPOINT_URL_MEDIACONNECT` (and `AWS_ENDPOINT_URL`),
  * which is how the simulator is plugged in. Also the paging helper the adapters share.
  */
+import { performance } from 'node:perf_hooks';
 import { format } from 'node:util';
 import { DeviceFarmClient } from '@aws-sdk/client-device-farm';
 import { MediaConnectClient } from '@aws-sdk/client-mediaconnect';
+import { type AwsCallResult, awsCallResult, operationName } from './call-result.js';
 import { notSentError } from './error-mapping.js';
 import type { ServiceName } from './types.js';
 
@@ -43,6 +45,17 @@ export interface AwsClientsConfig {
   readonly timeouts?: Partial<AwsTimeouts>;
   /** The bot's clock, in epoch ms: AWS's clock is measured against it. Default `Date.now`. */
   readonly now?: () => number;
+  /** Told of every call of every client once it is over (metrics); must not throw. */
+  readonly onCall?: (call: AwsCall) => void;
+}
+
+/** One SDK call as the clients saw it: retries included, timed on real time. */
+export interface AwsCall {
+  readonly service: ServiceName;
+  /** The operation's name in the API, e.g. `PurchaseOffering`. */
+  readonly operation: string;
+  readonly result: AwsCallResult;
+  readonly seconds: number;
 }
 
 export interface ServiceClients<C> {
@@ -113,6 +126,7 @@ export function createAwsClients(config: AwsClientsConfig): AwsClients {
   ] as const) {
     withoutResponseCopies(client);
     watchClock(client, clock, service);
+    if (config.onCall) reportCalls(client, service, config.onCall);
   }
 
   return {
@@ -182,6 +196,51 @@ function watchClock(
       return out;
     },
     { step: 'deserialize', priority: 'low', name: 'slotsBotAwsClock' },
+  );
+}
+
+/** The one part of a client's middleware stack `reportCalls` uses. */
+interface WholeCallStack {
+  add(
+    middleware: (
+      next: (args: unknown) => Promise<unknown>,
+      context: { readonly commandName?: string },
+    ) => (args: unknown) => Promise<unknown>,
+    options: { step: 'initialize'; priority: 'high'; name: string },
+  ): void;
+}
+
+/**
+ * Times each call from the outermost step, so that its retries, signing and the wait for a
+ * socket count, as the caller waits for them; then reports its result, errors included.
+ */
+function reportCalls(
+  client: DeviceFarmClient | MediaConnectClient,
+  service: ServiceName,
+  onCall: (call: AwsCall) => void,
+): void {
+  (client.middlewareStack as unknown as WholeCallStack).add(
+    (next, context) => async (args) => {
+      const operation = operationName(context.commandName);
+      const started = performance.now();
+      const report = (error: unknown) => {
+        const seconds = (performance.now() - started) / 1_000;
+        try {
+          onCall({ service, operation, result: awsCallResult(error), seconds });
+        } catch {
+          // Counting a call must never change its outcome.
+        }
+      };
+      try {
+        const out = await next(args);
+        report(undefined);
+        return out;
+      } catch (error) {
+        report(error ?? null);
+        throw error;
+      }
+    },
+    { step: 'initialize', priority: 'high', name: 'slotsBotAwsCalls' },
   );
 }
 

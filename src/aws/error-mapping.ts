@@ -59,10 +59,10 @@ const COMMON_ERRORS: Readonly<Record<string, Classification>> = {
 };
 
 // The request may have reached AWS and been carried out; only the answer was lost.
-const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+export const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+export const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 // No connection was ever established, so no request byte reached AWS.
-const NEVER_CONNECTED_CODES = new Set([
+export const NEVER_CONNECTED_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -71,7 +71,7 @@ const NEVER_CONNECTED_CODES = new Set([
   'EADDRNOTAVAIL',
 ]);
 // The connection broke while the request or its answer was in flight.
-const DROPPED_CODES = new Set([
+export const DROPPED_CODES = new Set([
   'ECONNRESET',
   'EPIPE',
   'ECONNABORTED',

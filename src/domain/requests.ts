@@ -9,6 +9,10 @@ import type { ServiceName } from '../aws/types.js';
  * reconciliation); `pending` → `rejected` | `cancelled` | `expired`. Approval and the claim to
  * execute are one conditional write (`pending` → `executing`, recording the approver), so no
  * separate `approved` state is stored: an approved request that is not executing cannot exist.
+ * When the amount needs several approvers (SLOTS_APPROVALS), each approval but the last is a
+ * `pending → pending` write at the version read, adding one approver; only the approval that
+ * completes the count moves the request to `executing`. In a dry run, `executing → dry_run`
+ * records what would have been sent instead of sending it.
  */
 export type RequestState =
   | 'pending'
@@ -18,7 +22,8 @@ export type RequestState =
   | 'unknown'
   | 'rejected'
   | 'cancelled'
-  | 'expired';
+  | 'expired'
+  | 'dry_run';
 
 /** The actor of the bot's own steps (expiry, reconciliation) in the audit trail. */
 export const BOT_ACTOR = 'slots-bot';
@@ -30,6 +35,7 @@ export const FINAL_STATES: readonly RequestState[] = [
   'rejected',
   'cancelled',
   'expired',
+  'dry_run',
 ];
 
 /** What will be bought. Values come from validated input and never from a button payload. */
@@ -103,6 +109,8 @@ export interface RequestOutcome {
   readonly errorCode?: string;
   /** The sentence a user sees. */
   readonly message?: string;
+  /** Dry run only: the exact call that would have been sent, and was not. */
+  readonly dryRun?: DryRunCall;
   /** How the outcome was learned: from the answer, or by reconciliation against AWS. */
   readonly source?: 'answer' | 'reconciliation';
   /**
@@ -122,6 +130,22 @@ export interface RequestOutcome {
   readonly checkingUntil?: string;
 }
 
+/** The purchase or renewal call a dry run did not send, exactly as it would have gone out. */
+export interface DryRunCall {
+  /** `devicefarm:PurchaseOffering`, `devicefarm:RenewOffering` or `mediaconnect:PurchaseOffering`. */
+  readonly operation: string;
+  readonly region: string;
+  /** The call's input, with AWS's own parameter names (e.g. `offeringId`, `quantity`). */
+  readonly parameters: Readonly<Record<string, unknown>>;
+}
+
+/** One approver's approval of a request. */
+export interface Approval {
+  /** Slack user id. */
+  readonly by: string;
+  readonly at: Date;
+}
+
 export interface PurchaseRequest {
   /** Short and typeable, e.g. `R7K2M9QX`; the only thing a button carries. */
   readonly id: string;
@@ -132,7 +156,19 @@ export interface PurchaseRequest {
   readonly reason: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
-  /** Who approved, rejected or cancelled; absent while pending or when it expired. */
+  /**
+   * How many different approvers must approve (SLOTS_APPROVALS, fixed when the request is made
+   * from the amount it commits); 1 unless a rule asks for more.
+   */
+  readonly approvalsNeeded: number;
+  /** Approvals so far, oldest first; one per approver, never the requester. */
+  readonly approvals: readonly Approval[];
+  /** Reminders posted in the card's thread so far (SLOTS_REMIND_AFTER); at most three. */
+  readonly remindersSent: number;
+  /**
+   * Who approved (the approval that completed the count), rejected or cancelled; absent while
+   * pending or when it expired.
+   */
   readonly decidedBy?: string;
   readonly decidedAt?: Date;
   /** A rejection's reason. */

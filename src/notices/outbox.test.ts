@@ -269,7 +269,7 @@ describe('the outbox worker', () => {
       ...(overrides.leaseMs !== undefined && { leaseMs: overrides.leaseMs }),
       slack,
       responseUrls,
-      render: createOutboxRenderer(clock),
+      render: createOutboxRenderer(clock, { approvers: [], dryRun: false }),
       // What the request service does: cancel the pending request with the reason.
       onCardUndeliverable: async (requestId, reason) => {
         if (undeliverableFails) throw new StoreError('store_busy', 'locked');
@@ -490,6 +490,106 @@ describe('the outbox worker', () => {
     await worker().deliverDue();
     expect(posts).toHaveLength(1);
     expect((await store.outboxHealth()).dead).toBe(1);
+  });
+
+  describe('direct messages to the requester', () => {
+    async function rejected(id: string) {
+      await store.transition(id, {
+        from: ['pending'],
+        to: 'rejected',
+        patch: { decidedBy: 'U0BOB', decidedAt: clock(), decisionNote: 'not this quarter' },
+        event: { actor: 'U0BOB', type: 'rejected' },
+      });
+    }
+    const dm = (id: string, user?: string): NewOutboxMessage => ({
+      kind: 'dm',
+      channel: 'C0SLOTS',
+      requestId: id,
+      ...(user !== undefined && { user }),
+      payload: { about: 'rejected' },
+    });
+    const dmCalls = () =>
+      slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === 'U0ALICE');
+
+    it('posts a DM once, to the requester, drawn from the stored request', async () => {
+      const id = await newRequest();
+      const w = worker();
+      await w.deliverDue();
+      await rejected(id);
+      await store.enqueue([dm(id, 'U0ALICE')]);
+      expect(await w.deliverDue()).toBe(1);
+      now += 3_600_000;
+      expect(await w.deliverDue()).toBe(0);
+
+      expect(dmCalls()).toHaveLength(1);
+      const { args } = dmCalls()[0]!;
+      expect(args.thread_ts).toBeUndefined();
+      expect(String(args.text)).toBe(`Your request ${id} was rejected.`);
+      const text = JSON.stringify(args.blocks);
+      expect(text).toContain('was rejected by <@U0BOB>');
+      expect(text).toContain('>not this quarter');
+      expect(text).toContain('Its card is in <#C0SLOTS>.');
+      expect(await store.outboxHealth()).toEqual({ dead: 0, waiting: 0 });
+    });
+
+    it('gives a DM Slack refuses for good up like any message, without touching the request', async () => {
+      const id = await newRequest();
+      const w = worker();
+      await w.deliverDue();
+      await rejected(id);
+      await store.enqueue([dm(id, 'U0ALICE')]);
+      slack.failures.set('chat.postMessage', [platform('messages_tab_disabled')]);
+      expect(await w.deliverDue()).toBe(0);
+      now += 3_600_000;
+      await w.deliverDue();
+
+      expect(dmCalls()).toHaveLength(1);
+      expect(undeliverable).toEqual([]);
+      expect((await store.getRequest(id))?.state).toBe('rejected');
+      expect((await store.listOutbox(id)).at(-1)).toMatchObject({
+        kind: 'dm',
+        attempts: 1,
+        lastError: 'slack error: messages_tab_disabled',
+      });
+      expect(deadLog()).toEqual([
+        expect.objectContaining({
+          msg: 'Slack message undeliverable; given up',
+          kind: 'dm',
+          slackError: 'messages_tab_disabled',
+        }),
+      ]);
+      expect(logs.join('\n')).not.toContain('not this quarter');
+    });
+
+    it('retries a DM after a rate limit and delivers it once', async () => {
+      const id = await newRequest();
+      const w = worker();
+      await w.deliverDue();
+      await rejected(id);
+      await store.enqueue([dm(id, 'U0ALICE')]);
+      slack.failures.set('chat.postMessage', [new webApi.WebAPIRateLimitedError(20)]);
+      expect(await w.deliverDue()).toBe(0);
+      now += 19_000;
+      expect(await w.deliverDue()).toBe(0);
+      now += 1_000;
+      expect(await w.deliverDue()).toBe(1);
+      expect(dmCalls()).toHaveLength(2);
+      expect(await store.outboxHealth()).toEqual({ dead: 0, waiting: 0 });
+    });
+
+    it('refuses a DM that names nobody, without calling Slack', async () => {
+      const id = await newRequest();
+      const w = worker();
+      await w.deliverDue();
+      const before = slack.calls.length;
+      await store.enqueue([dm(id)]);
+      await w.deliverDue();
+      expect(slack.calls).toHaveLength(before);
+      expect((await store.listOutbox(id)).at(-1)).toMatchObject({
+        lastError: 'direct message without a user',
+      });
+      expect((await store.outboxHealth()).dead).toBe(1);
+    });
   });
 
   describe('while the database blinks', () => {

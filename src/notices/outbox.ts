@@ -54,7 +54,10 @@ export interface OutboxSlack {
 /** How each kind of message looks, from the request's current state. */
 export interface OutboxRenderer {
   card(request: PurchaseRequest): SlackMessage;
+  /** A reply in the card's thread: the outcome, or a reminder (`payload.about === 'reminder'`). */
   threadReply(request: PurchaseRequest, payload: Readonly<Record<string, unknown>>): SlackMessage;
+  /** A direct message to the requester; `payload.about` says what about. */
+  dm(request: PurchaseRequest, payload: Readonly<Record<string, unknown>>): SlackMessage;
   /**
    * A note only one user sees (an `ephemeral` or a `response` message). `channel` is the
    * message's channel: where the card goes when it is not posted yet.
@@ -173,6 +176,7 @@ const PERMANENT_SLACK_ERRORS = new Set([
   'ekm_access_denied',
   'access_denied',
   'messages_tab_disabled',
+  'cannot_dm_bot',
   // What: the message itself.
   'invalid_blocks',
   'invalid_blocks_format',
@@ -525,6 +529,19 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
           replace_original: false,
           text: view.text,
           blocks: view.blocks,
+        });
+        return;
+      }
+      case 'dm': {
+        if (!message.user) throw new DeliveryError('direct message without a user', 'permanent');
+        if (!request) throw new DeliveryError('direct message without a request', 'permanent');
+        const view = deps.render.dm(request, payload);
+        // A user id as the channel: Slack posts in the app's DM with them (its Messages tab).
+        await deps.slack.chat.postMessage({
+          channel: message.user,
+          text: view.text,
+          blocks: view.blocks,
+          unfurl_links: false,
         });
         return;
       }

@@ -18,6 +18,7 @@
  * to check, compare and render: that pure work runs in slices (`runInSlices`), so no stretch of
  * a poll holds the loop for more than about a millisecond besides the store's one write.
  */
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { CapacityServices } from '../aws/types.js';
 import { settle } from '../capacity/reports.js';
@@ -71,6 +72,14 @@ export interface WatcherDeps {
    * from the poll's read and never from an older one.
    */
   readonly reads?: StatusReads;
+  /**
+   * Told of every poll this replica ran, once it is over (metrics): how long it took on real time,
+   * and its result (undefined when it failed). Must not throw.
+   */
+  readonly onPolled?: (poll: {
+    readonly seconds: number;
+    readonly result: PollResult | undefined;
+  }) => void;
 }
 
 export interface PollResult {
@@ -166,12 +175,25 @@ export function createWatcher(deps: WatcherDeps): Watcher & { start(): void } {
     return { ...committed, failed: failed.map((f) => f.service) };
   }
 
+  const reportPoll = (startedAt: number, result: PollResult | undefined) => {
+    try {
+      deps.onPolled?.({ seconds: (performance.now() - startedAt) / 1_000, result });
+    } catch {
+      // Counting a poll must never fail it.
+    }
+  };
+
   const pollOnce = () => {
     if (!last) lastPollAt = Date.now();
+    const startedAt = performance.now();
     last ??= poll()
       .catch((err: unknown) => {
         log.error({ err }, 'watcher poll failed');
         return undefined;
+      })
+      .then((result) => {
+        reportPoll(startedAt, result);
+        return result;
       })
       .finally(() => {
         last = undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PurchaseRequest, RequestState } from '../domain/requests.js';
-import { mayApprove, mayCancel, mayReject, mayRequest } from './policy.js';
+import { dryRunCall } from './dry-run.js';
+import { approvalsNeededFor, mayApprove, mayCancel, mayReject, mayRequest } from './policy.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 
@@ -25,6 +26,9 @@ function request(
     reason: 'release tests',
     createdAt: new Date('2026-11-22T11:00:00Z'),
     expiresAt,
+    approvalsNeeded: 1,
+    approvals: [],
+    remindersSent: 0,
     version: 1,
   };
 }
@@ -90,5 +94,85 @@ describe('mayRequest', () => {
     expect(mayRequest('UX', true).ok).toBe(true);
     const d = mayRequest('UX', false);
     expect(d.ok || d.message).toContain('SLOTS_REQUESTERS');
+  });
+});
+
+describe('approvalsNeededFor', () => {
+  const rules = [
+    { atLeastMicros: 1_000_000_000n, approvers: 2 },
+    { atLeastMicros: 20_000_000_000n, approvers: 3 },
+  ];
+  const quote = (commitsMicros: string) => ({ ...request().quote, commitsMicros });
+  it.each([
+    ['0', 1],
+    ['999999999', 1], // 999.999999: just below the first rule
+    ['1000000000', 2], // exactly 1,000
+    ['19999999999', 2],
+    ['20000000000', 3], // exactly 20,000
+    ['900000000000', 3],
+  ])('a commitment of %s micro-units needs %i approver(s)', (micros, needed) => {
+    expect(approvalsNeededFor(rules, quote(micros))).toBe(needed);
+  });
+  it('needs one approver without rules', () => {
+    expect(approvalsNeededFor([], quote('900000000000'))).toBe(1);
+  });
+});
+
+describe('mayApprove with approvals so far', () => {
+  it('refuses an approver who already approved, saying how many are still needed', () => {
+    const r = {
+      ...request(),
+      approvalsNeeded: 3,
+      approvals: [{ by: 'UBOB', at: NOW }],
+    };
+    const again = mayApprove(r, 'UBOB', true, NOW);
+    expect(again.ok || again.code).toBe('already_approved');
+    expect(again.ok || again.message).toMatch(/2 more approvals/);
+    expect(mayApprove(r, 'UCAROL', true, NOW).ok).toBe(true);
+  });
+});
+
+describe('dryRunCall', () => {
+  const regions = { devicefarm: 'us-west-2', mediaconnect: 'eu-west-1' };
+  it('names the operation, region and every parameter the adapters would send', () => {
+    expect(
+      dryRunCall(
+        {
+          service: 'devicefarm',
+          kind: 'purchase',
+          offeringId: 'o1',
+          quantity: 2,
+          promotionId: 'p1',
+        },
+        undefined,
+        regions,
+      ),
+    ).toEqual({
+      operation: 'devicefarm:PurchaseOffering',
+      region: 'us-west-2',
+      parameters: { offeringId: 'o1', quantity: 2, offeringPromotionId: 'p1' },
+    });
+    expect(
+      dryRunCall(
+        { service: 'devicefarm', kind: 'renew', offeringId: 'o1', quantity: 0 },
+        undefined,
+        regions,
+      ),
+    ).toEqual({
+      operation: 'devicefarm:RenewOffering',
+      region: 'us-west-2',
+      parameters: { offeringId: 'o1', quantity: 0 },
+    });
+    expect(
+      dryRunCall(
+        { service: 'mediaconnect', kind: 'purchase', offeringArn: 'arn:o', reservationName: 'r' },
+        '2026-12-01T00:00:00Z',
+        regions,
+      ),
+    ).toEqual({
+      operation: 'mediaconnect:PurchaseOffering',
+      region: 'eu-west-1',
+      parameters: { OfferingArn: 'arn:o', ReservationName: 'r', Start: '2026-12-01T00:00:00Z' },
+    });
   });
 });

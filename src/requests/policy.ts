@@ -2,7 +2,27 @@
  * Who may do what to a request, as pure decisions. Membership (approver, allowed requester) is
  * resolved by the caller at click time and passed in, so these functions stay pure and testable.
  */
-import type { PurchaseRequest } from '../domain/requests.js';
+import type { PurchaseRequest, Quote } from '../domain/requests.js';
+
+/** A SLOTS_APPROVALS rule: a request committing at least this much needs this many approvers. */
+export interface ApprovalRule {
+  readonly atLeastMicros: bigint;
+  readonly approvers: number;
+}
+
+/**
+ * How many different approvers a request needs: the count of the highest rule whose amount the
+ * request's commitment (the cost its card shows, in the offering's currency) reaches; 1 below
+ * every rule or with none.
+ */
+export function approvalsNeededFor(rules: readonly ApprovalRule[], quote: Quote): number {
+  const commits = BigInt(quote.commitsMicros);
+  let needed = 1;
+  for (const rule of rules) {
+    if (commits >= rule.atLeastMicros) needed = Math.max(needed, rule.approvers);
+  }
+  return needed;
+}
 
 export type Refusal = {
   readonly ok: false;
@@ -12,7 +32,8 @@ export type Refusal = {
     | 'not_approver'
     | 'not_pending'
     | 'expired'
-    | 'not_requester';
+    | 'not_requester'
+    | 'already_approved';
   /** The sentence the user sees (ephemeral). */
   readonly message: string;
 };
@@ -93,7 +114,16 @@ export function mayApprove(
   isApprover: boolean,
   now: Date,
 ): Decision {
-  return mayDecide('approve', request, actor, isApprover, now);
+  const decided = mayDecide('approve', request, actor, isApprover, now);
+  if (!decided.ok) return decided;
+  if (request.approvals.some((a) => a.by === actor)) {
+    const missing = request.approvalsNeeded - request.approvals.length;
+    return refuse(
+      'already_approved',
+      `You already approved request ${request.id}; it needs ${missing} more approval${missing === 1 ? '' : 's'} from a different approver.`,
+    );
+  }
+  return OK;
 }
 
 export function mayReject(

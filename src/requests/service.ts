@@ -39,7 +39,10 @@ import type {
   TransitionResult,
 } from '../store/store.js';
 import { type Directory, isDirectoryUnavailable } from './directory.js';
+import { type DryRunRegions, dryRunCall } from './dry-run.js';
 import {
+  type ApprovalRule,
+  approvalsNeededFor,
   type Decision,
   mayApprove,
   mayCancel,
@@ -109,7 +112,22 @@ export interface RequestServiceDeps {
    * is recorded: what was read from AWS before it is out of date (see `SharedRead`).
    */
   readonly onAwsWrite?: (service: ServiceName) => void;
+  /** Called after every applied change of a request, with the request as it is now. */
+  readonly onChanged?: (request: PurchaseRequest) => void;
+  /** SLOTS_APPROVALS: more approvers above an amount (none: one approver). */
+  readonly approvalRules?: readonly ApprovalRule[];
+  /** SLOTS_APPROVERS, mentioned by reminders. */
+  readonly approvers?: readonly string[];
+  /** SLOTS_REMIND_AFTER: a pending request is reminded about after each such span; 0 off. */
+  readonly remindAfterMs?: number;
+  /** SLOTS_DRY_RUN: the purchase and renew calls are shown, never sent, in these regions. */
+  readonly dryRun?: { readonly regions: DryRunRegions };
 }
+
+/** A pending request is reminded about at most this many times. */
+export const MAX_REMINDERS = 3;
+/** Approvals racing for one request are tried again this often before the clicker is told. */
+const APPROVAL_ATTEMPTS = 25;
 
 /** Where a request came from in Slack, so a replay is refused and the answer finds its way back. */
 export interface RequestOrigin {
@@ -153,7 +171,11 @@ export interface RequestService {
     reason: string,
     origin?: RequestOrigin,
   ): Promise<CreateResult>;
-  /** The approval and the claim to execute, in one conditional write. Call `execute` next. */
+  /**
+   * Records `actor`'s approval by one conditional write. The approval that completes the count
+   * also claims the request (`pending → executing`): call `execute` next, and only then. Before
+   * that, the request returned is still `pending`.
+   */
   approve(actor: string, id: string): Promise<DecisionResult>;
   reject(actor: string, id: string, note: string | undefined): Promise<DecisionResult>;
   /** Whether `actor` may reject now, without changing anything (before opening the reason modal). */
@@ -171,12 +193,17 @@ export interface RequestService {
    */
   reconcileDue(): Promise<number>;
   expireDue(): Promise<number>;
+  /** Posts the reminders that are due (SLOTS_REMIND_AFTER), each once; returns how many. */
+  remindDue(): Promise<number>;
   /** Waits for purchases under way in this process, at most as long as one may take. */
   drain(): Promise<boolean>;
   get(id: string): Promise<PurchaseRequest | undefined>;
   pending(): Promise<PurchaseRequest[]>;
   history(limit: number): Promise<PurchaseRequest[]>;
 }
+
+/** What a direct message to the requester is about: the outcomes they are told of. */
+type DmAbout = 'approved' | 'rejected' | 'expired' | 'succeeded' | 'failed' | 'dry_run';
 
 const ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -248,6 +275,22 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     requestId,
     payload: { about: 'outcome' },
   });
+  /** A direct message to the requester; rendered, like the card, from the state at delivery. */
+  const dm = (request: PurchaseRequest, about: DmAbout): NewOutboxMessage => ({
+    kind: 'dm',
+    channel: request.requester,
+    user: request.requester,
+    requestId: request.id,
+    payload: { about },
+  });
+
+  function notifyChanged(request: PurchaseRequest): void {
+    try {
+      deps.onChanged?.(request);
+    } catch (err) {
+      log.warn({ err, requestId: request.id }, 'a change listener failed');
+    }
+  }
 
   async function move(id: string, transition: Transition): Promise<TransitionResult> {
     const result = await store.transition(id, transition);
@@ -257,6 +300,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
         'request state changed',
       );
       deps.onQueued?.();
+      if (result.request) notifyChanged(result.request);
     }
     return result;
   }
@@ -288,13 +332,15 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
   async function finish(
     request: PurchaseRequest,
     from: readonly RequestState[],
-    to: 'succeeded' | 'failed' | 'unknown',
+    to: 'succeeded' | 'failed' | 'unknown' | 'dry_run',
     outcome: RequestOutcome,
     eventType: string,
     detail: Record<string, unknown> = {},
     options: { expectedVersion?: number; threadReply?: boolean } = {},
   ): Promise<PurchaseRequest> {
     const final = to !== 'unknown';
+    const messages =
+      options.threadReply === false ? [card(request.id)] : [card(request.id), reply(request.id)];
     const result = await durably(eventType, request.id, () =>
       move(request.id, {
         from,
@@ -302,10 +348,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
         ...(options.expectedVersion !== undefined && { expectedVersion: options.expectedVersion }),
         patch: { outcome, ...(final && { finishedAt: clock() }) },
         event: { actor: BOT_ACTOR, type: eventType, detail: { ...detail, ...outcome } },
-        outbox:
-          options.threadReply === false
-            ? [card(request.id)]
-            : [card(request.id), reply(request.id)],
+        outbox: final ? [...messages, dm(request, to)] : messages,
         notices: ownNotices(request.id, outcome),
       }),
     );
@@ -446,6 +489,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     if (!checked.ok) return checked;
     const now = clock();
     const id = newId();
+    const approvalsNeeded = approvalsNeededFor(deps.approvalRules ?? [], checked.quote);
     const confirmation: NewOutboxMessage = origin.responseUrl
       ? {
           kind: 'response',
@@ -472,9 +516,10 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
           reason: reason.trim(),
           createdAt: now,
           expiresAt: new Date(now.getTime() + deps.ttlMs),
+          approvalsNeeded,
           ...(origin.triggerId && { triggerId: origin.triggerId }),
         },
-        { actor, type: 'created', detail: { action, quote: checked.quote } },
+        { actor, type: 'created', detail: { action, quote: checked.quote, approvalsNeeded } },
         [card(id), confirmation],
       );
     } catch (err) {
@@ -513,6 +558,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     id: string,
     decision: (request: PurchaseRequest) => Promise<Decision>,
     transition: (request: PurchaseRequest) => Transition,
+    onRaced?: () => void,
   ): Promise<DecisionResult> {
     try {
       const request = await store.getRequest(id);
@@ -531,8 +577,13 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
       }
       const result = await move(id, transition(request));
       if (!result.applied || !result.request) {
-        // Someone else decided in between (another click, another replica, expiry).
+        // Someone else decided in between (another click, another replica, expiry), or wrote
+        // the request while it stayed pending (another approval, a reminder).
         const now = stillPending(result.request ?? request, clock());
+        if (now.ok && onRaced) {
+          onRaced();
+          return { ok: false, message: `Request ${id} changed while you clicked; try again.` };
+        }
         return {
           ok: false,
           message: now.ok ? `Request ${id} was decided by someone else just now.` : now.message,
@@ -547,13 +598,97 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     }
   }
 
+  /**
+   * One approval. Each is a write at the version read, so two approvals never both count from
+   * the same state: the loser reads again and, if the request is still pending, tries again.
+   */
+  async function approve(actor: string, id: string): Promise<DecisionResult> {
+    for (let attempt = 1; ; attempt++) {
+      let raced = false;
+      const result = await decide(
+        id,
+        async (r) => mayApprove(r, actor, await deps.directory.isApprover(actor), clock()),
+        (r) => {
+          const now = clock();
+          const approvals = [...r.approvals, { by: actor, at: now }];
+          const detail = { approvals: approvals.length, needed: r.approvalsNeeded };
+          if (approvals.length < r.approvalsNeeded) {
+            return {
+              from: ['pending'],
+              to: 'pending',
+              expectedVersion: r.version,
+              patch: { approvals },
+              event: { actor, type: 'approval_recorded', detail },
+              outbox: [card(id)],
+            };
+          }
+          return {
+            from: ['pending'],
+            to: 'executing',
+            expectedVersion: r.version,
+            patch: { approvals, decidedBy: actor, decidedAt: now, executionStartedAt: now },
+            event: { actor, type: 'approved', detail },
+            outbox: [card(id), dm(r, 'approved')],
+          };
+        },
+        () => {
+          raced = true;
+        },
+      );
+      if (result.ok || !raced || attempt >= APPROVAL_ATTEMPTS) return result;
+      // Another approval (or a reminder) wrote first while the request stayed pending.
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+
+  /**
+   * Reminders: the n-th is due `n × remindAfterMs` after the request was made, at most three,
+   * while the request waits. Each is written with its count at the version read, so a replica
+   * or a restart that finds it already counted posts nothing; a long outage skips to the latest.
+   */
+  async function remindDue(): Promise<number> {
+    const every = deps.remindAfterMs ?? 0;
+    if (every <= 0) return 0;
+    const now = clock().getTime();
+    let count = 0;
+    for (const request of await store.listRequests({ states: ['pending'], limit: 200 })) {
+      const due = Math.min(MAX_REMINDERS, Math.floor((now - request.createdAt.getTime()) / every));
+      if (due <= request.remindersSent || request.expiresAt.getTime() <= now) continue;
+      const approved = new Set(request.approvals.map((a) => a.by));
+      const mention = (deps.approvers ?? []).filter(
+        (a) => a !== request.requester && !approved.has(a),
+      );
+      try {
+        const result = await move(request.id, {
+          from: ['pending'],
+          to: 'pending',
+          expectedVersion: request.version,
+          patch: { remindersSent: due },
+          event: { actor: BOT_ACTOR, type: 'reminded', detail: { n: due } },
+          outbox: [
+            {
+              kind: 'thread_reply',
+              channel: deps.channel,
+              requestId: request.id,
+              payload: { about: 'reminder', n: due, mention },
+            },
+          ],
+        });
+        if (result.applied) count += 1;
+      } catch (err) {
+        log.warn({ err, requestId: request.id }, 'could not record a reminder');
+      }
+    }
+    return count;
+  }
+
   async function expire(request: PurchaseRequest): Promise<boolean> {
     const result = await move(request.id, {
       from: ['pending'],
       to: 'expired',
       patch: { finishedAt: clock() },
       event: { actor: BOT_ACTOR, type: 'expired' },
-      outbox: [card(request.id), reply(request.id)],
+      outbox: [card(request.id), reply(request.id), dm(request, 'expired')],
     });
     return result.applied;
   }
@@ -690,6 +825,21 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
           );
         }
         start = chosen.start;
+      }
+      if (deps.dryRun) {
+        // Everything up to here read the real account; the one mutating call is shown instead.
+        const call = dryRunCall(request.action, start, deps.dryRun.regions);
+        log.info({ requestId: request.id, operation: call.operation }, 'dry run: call not sent');
+        return finish(
+          request,
+          ['executing'],
+          'dry_run',
+          {
+            dryRun: call,
+            message: `Dry run: ${call.operation} was not sent to AWS; nothing was bought.`,
+          },
+          'dry_run',
+        );
       }
       // The last write before the call: if it does not apply (the reconciler of another replica
       // judged this request abandoned), nothing is sent.
@@ -979,26 +1129,12 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
   return {
     check,
     create,
-    approve: (actor, id) =>
-      decide(
-        id,
-        async (r) => mayApprove(r, actor, await deps.directory.isApprover(actor), clock()),
-        () => {
-          const now = clock();
-          return {
-            from: ['pending'],
-            to: 'executing',
-            patch: { decidedBy: actor, decidedAt: now, executionStartedAt: now },
-            event: { actor, type: 'approved' },
-            outbox: [card(id)],
-          };
-        },
-      ),
+    approve,
     reject: (actor, id, note) =>
       decide(
         id,
         async (r) => mayReject(r, actor, await deps.directory.isApprover(actor), clock()),
-        () => ({
+        (r) => ({
           from: ['pending'],
           to: 'rejected',
           patch: {
@@ -1012,7 +1148,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
             type: 'rejected',
             detail: note?.trim() ? { note: note.trim().slice(0, 1000) } : {},
           },
-          outbox: [card(id), reply(id)],
+          outbox: [card(id), reply(id), dm(r, 'rejected')],
         }),
       ),
     async mayReject(actor, id) {
@@ -1058,6 +1194,7 @@ export function createRequestService(deps: RequestServiceDeps): RequestService {
     execute,
     reconcile,
     reconcileDue,
+    remindDue,
     async expireDue() {
       let count = 0;
       for (const request of await store.listExpired(clock())) if (await expire(request)) count += 1;

@@ -12,7 +12,7 @@ import { type Logger, slackLogger } from '../logger.js';
 import type { NoticeDecisions } from '../notices/decisions.js';
 import { isStoreError } from '../store/errors.js';
 import type { OutboxHealth } from '../store/store.js';
-import { registerHome } from './home.js';
+import { type HomeTab, registerHome } from './home.js';
 import { registerNoticeActions } from './notice-actions.js';
 import { screenedReceiver, screenHttpEvents } from './payload-guard.js';
 import { registerRequestActions } from './request-actions.js';
@@ -24,6 +24,7 @@ type WebClientOptions = webApi.WebClientOptions;
 
 export const EVENTS_PATH = '/slack/events';
 export const HEALTH_PATH = '/healthz';
+export const METRICS_PATH = '/metrics';
 
 export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
   /** `slots.channel`: where request cards are, for refusals when the store cannot say. */
@@ -31,6 +32,8 @@ export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
   readonly logger: Logger;
   /** What the buttons on channel notices do. */
   readonly notices: NoticeDecisions;
+  /** The App Home tab (published per person; answers clicks made on it). */
+  readonly home: HomeTab;
   /** How long shutdown waits for acknowledged work to finish. */
   readonly drainTimeoutMs?: number;
   /** Overrides for tests (e.g. no retries against a fake Web API). */
@@ -39,6 +42,8 @@ export interface SlackAppDeps extends Omit<SlashCommandDeps, 'logger'> {
   readonly outboxHealth?: () => Promise<OutboxHealth>;
   /** Resolves when the database answers now (the store's `ping`), for `/healthz`. */
   readonly databaseHealth?: () => Promise<void>;
+  /** Prometheus metrics served on `GET /metrics`; absent (`SLOTS_METRICS=false`): 404. */
+  readonly metrics?: MetricsEndpoint;
   /** Interface the HTTP server binds; default every interface (the sandbox binds loopback). */
   readonly listenHost?: string;
   /**
@@ -159,11 +164,12 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   });
 
   registerSlashCommand(app, { ...deps, logger: deps.logger });
-  registerHome(app, { ...deps, logger: deps.logger });
+  registerHome(app, deps.home);
   registerRequestActions(app, {
     requests: deps.requests,
     logger: deps.logger,
     channel: config.slots.channel,
+    home: deps.home,
   });
   registerRequestModal(app, { ...deps, logger: deps.logger });
   registerNoticeActions(app, { ...deps, logger: deps.logger });
@@ -179,6 +185,9 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
         outboxHealth: deps.outboxHealth,
         databaseHealth: deps.databaseHealth,
       });
+    }
+    if (deps.metrics && path === METRICS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      return void serveMetrics(res, deps.metrics);
     }
     if (mode === 'http' && path === EVENTS_PATH && req.method === 'POST') {
       if (phase !== 'ready') return plain(res, 503, 'not accepting requests');
@@ -437,6 +446,23 @@ async function readOutboxHealth(
   } catch {
     return 'unavailable';
   }
+}
+
+/** What `GET /metrics` needs of the metrics (src/metrics/metrics.ts). */
+export interface MetricsEndpoint {
+  readonly contentType: string;
+  scrape(): Promise<string>;
+}
+
+async function serveMetrics(res: ServerResponse, metrics: MetricsEndpoint): Promise<void> {
+  let body: string;
+  try {
+    body = await metrics.scrape();
+  } catch {
+    return plain(res, 500, 'metrics unavailable');
+  }
+  res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+  res.end(body);
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

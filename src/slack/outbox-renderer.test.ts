@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { blockText } from '../../test/helpers/blocks.js';
-import { deviceFarmQuote } from '../../test/helpers/quotes.js';
+import { deviceFarmRequest } from '../../test/helpers/quotes.js';
 import type { PurchaseRequest } from '../domain/requests.js';
 import { createOutboxRenderer, isCardUndeliverable } from './outbox-renderer.js';
+import { DRY_RUN_BANNER_BLOCK } from './views/dry-run.js';
 
 const NOW = new Date('2026-11-22T09:05:00Z');
 
-function request(over: Partial<PurchaseRequest> = {}): PurchaseRequest {
-  return {
-    id: 'R7K2M9QX',
-    state: 'pending',
-    action: { service: 'devicefarm', kind: 'purchase', offeringId: 'off-1', quantity: 3 },
-    quote: deviceFarmQuote(3),
-    requester: 'U0ALICE',
-    reason: 'release testing',
-    createdAt: new Date('2026-11-22T09:00:00Z'),
-    expiresAt: new Date('2026-11-23T09:00:00Z'),
-    version: 1,
-    ...over,
-  };
-}
+const request = deviceFarmRequest;
 
 const undeliverable = (note: string) =>
   request({
@@ -29,7 +17,7 @@ const undeliverable = (note: string) =>
     decisionNote: note,
   });
 
-const render = createOutboxRenderer(() => NOW);
+const render = createOutboxRenderer(() => NOW, { approvers: [], dryRun: false });
 const confirmation = (r: PurchaseRequest) =>
   blockText(render.ephemeral(r, { about: 'requested' }, 'C0SLOTS'));
 
@@ -93,5 +81,47 @@ describe('the requester confirmation', () => {
     expect(blockText(render.ephemeral(undefined, { text: 'Not now.' }, 'C0SLOTS'))).toContain(
       'Not now.',
     );
+  });
+});
+
+describe('the renderer for issue 12', () => {
+  const options = { approvers: ['U0BOB', 'S0APPROVERS'], dryRun: true };
+  const r = createOutboxRenderer(() => NOW, options);
+
+  it('draws cards with the configured approvers and the dry-run banner', () => {
+    const card = r.card(request({ approvalsNeeded: 2 }));
+    expect(card.blocks[0]).toMatchObject({ type: 'context', block_id: DRY_RUN_BANNER_BLOCK });
+    expect(blockText(card)).toContain('Needs *2* from <@U0BOB>, <!subteam^S0APPROVERS>');
+  });
+
+  it('draws a reminder in the thread from its payload, and the outcome otherwise', () => {
+    const reminder = r.threadReply(request(), {
+      about: 'reminder',
+      n: 1,
+      mention: ['U0BOB', 'S0APPROVERS'],
+    });
+    expect(blockText(reminder)).toContain('*Reminder 1 of 3:* request `R7K2M9QX` from <@U0ALICE>');
+    expect(blockText(reminder)).toContain('<@U0BOB> <!subteam^S0APPROVERS>');
+    const outcome = r.threadReply(
+      request({ state: 'succeeded', decidedBy: 'U0BOB', outcome: { transactionId: 'tx-1' } }),
+      {},
+    );
+    expect(blockText(outcome)).toContain('succeeded');
+    expect(blockText(outcome)).not.toContain('Reminder');
+  });
+
+  it('draws a direct message by its about, with the dry-run option', () => {
+    const approved = r.dm(request({ state: 'executing', decidedBy: 'U0BOB' }), {
+      about: 'approved',
+    });
+    expect(blockText(approved)).toContain('was approved by <@U0BOB>');
+    expect(blockText(approved)).toContain('This is a dry run');
+    const wet = createOutboxRenderer(() => NOW, { approvers: [], dryRun: false });
+    expect(
+      blockText(wet.dm(request({ state: 'executing', decidedBy: 'U0BOB' }), { about: 'approved' })),
+    ).toContain('slots-bot is buying now');
+    expect(
+      blockText(r.dm(request({ state: 'rejected', decidedBy: 'U0BOB' }), { about: 'rejected' })),
+    ).toContain('was rejected by <@U0BOB>');
   });
 });

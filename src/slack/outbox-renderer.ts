@@ -3,7 +3,10 @@
 import { BOT_ACTOR, type PurchaseRequest } from '../domain/requests.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { OutboxRenderer } from '../notices/outbox.js';
+import { directMessage } from './views/direct-messages.js';
+import { reminderReply } from './views/reminder.js';
 import {
+  type CardOptions,
   cardUndeliverableNote,
   outcomeReply,
   refusal,
@@ -11,10 +14,15 @@ import {
   requesterConfirmation,
 } from './views/request-card.js';
 
-export function createOutboxRenderer(clock: Clock): OutboxRenderer {
+/** `options`: SLOTS_APPROVERS (named on cards still missing approvals) and SLOTS_DRY_RUN. */
+export function createOutboxRenderer(clock: Clock, options: CardOptions): OutboxRenderer {
   return {
-    card: (request) => requestCard(request, clock()),
-    threadReply: (request) => outcomeReply(request),
+    card: (request) => requestCard(request, clock(), options),
+    threadReply: (request, payload) =>
+      payload.about === 'reminder'
+        ? reminderReply(request, payload, clock())
+        : outcomeReply(request),
+    dm: (request, payload) => directMessage(request, payload.about, options),
     ephemeral: (request, payload, channel) => {
       if (!request || payload.about !== 'requested') return refusal(String(payload.text ?? ''));
       const where = request.card?.channel ?? channel;

@@ -152,6 +152,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'approvals by amount, reminders',
+    sql: `
+      -- Different approvers the request needs (SLOTS_APPROVALS when it was made), the approvals
+      -- so far as a JSON array of {by, at}, and the reminders already posted.
+      ALTER TABLE requests ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE requests ADD COLUMN approvals TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE requests ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX requests_by_requester ON requests (requester, created_at);
+    `,
+  },
 ];
 
 /**
@@ -363,6 +375,16 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         holder TEXT NOT NULL,
         until  BIGINT NOT NULL
       );
+    `,
+  },
+  {
+    version: 5,
+    name: 'approvals by amount, reminders',
+    sql: `
+      ALTER TABLE requests ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE requests ADD COLUMN approvals TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE requests ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX requests_by_requester ON requests (requester, created_at);
     `,
   },
 ];

@@ -11,20 +11,24 @@
  * whose connection broke is destroyed so the pool opens a fresh one.
  */
 import pg from 'pg';
-import { openKey, type PurchaseRequest } from '../domain/requests.js';
+import { openKey, type PurchaseRequest, type RequestState } from '../domain/requests.js';
 import { type Clock, systemClock } from '../lifecycle/clock.js';
 import { StoreError } from './errors.js';
 import { runPostgresMigrations } from './migrations.js';
 import {
+  approvalsNeededInput,
+  approvalsText,
   awsNoticeKeys,
   claimedAwsId,
   errorText,
   eventParams,
   isAwsIdTaken,
+  listFilters,
   listLimit,
   outboxParams,
   prefixEnd,
   type Row,
+  remindersInput,
   statesInput,
   TRIGGER_MEMORY_MS,
   toEvent,
@@ -432,12 +436,13 @@ function createPostgresStore(pool: pg.Pool, clock: Clock): Store {
       const quote = checkInput(quoteSchema, request.quote, 'the quote');
       const expiresAt = epochMs(request.expiresAt, 'expiresAt');
       const key = openKey(action);
+      const approvalsNeeded = approvalsNeededInput(request.approvalsNeeded);
       const insert = () =>
         // The unique index decides: a concurrent request for the same offering makes this insert
         // wait for it, then do nothing if it committed.
         db.query(
-          `INSERT INTO requests (id, state, action, quote, requester, reason, created_at, expires_at, version, open_key)
-           VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, 1, $8)
+          `INSERT INTO requests (id, state, action, quote, requester, reason, created_at, expires_at, version, open_key, approvals_needed)
+           VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, 1, $8, $9)
            ON CONFLICT (open_key) WHERE open_key IS NOT NULL DO NOTHING`,
           [
             request.id,
@@ -448,6 +453,7 @@ function createPostgresStore(pool: pg.Pool, clock: Clock): Store {
             at,
             expiresAt,
             key,
+            approvalsNeeded,
           ],
         );
       // The open request may end between the insert and the look-up: then try again.
@@ -505,6 +511,8 @@ function createPostgresStore(pool: pg.Pool, clock: Clock): Store {
       date(p.callStartedAt, 'callStartedAt'),
       date(p.finishedAt, 'finishedAt'),
       outcome === undefined ? null : JSON.stringify(outcome),
+      approvalsText(p.approvals),
+      remindersInput(p.remindersSent),
     ];
 
     /** Not applied: the request as it is, and why when it was in an expected state. */
@@ -533,6 +541,8 @@ function createPostgresStore(pool: pg.Pool, clock: Clock): Store {
            call_started_at = COALESCE($9, call_started_at),
            finished_at = COALESCE($10, finished_at),
            outcome = COALESCE($11, outcome),
+           approvals = COALESCE($12, approvals),
+           reminders_sent = COALESCE($13::integer, reminders_sent),
            open_key = CASE WHEN $2 IN ('pending', 'executing', 'unknown') THEN open_key END
          WHERE id = $1 AND state = ANY($3::text[])
            AND ($4::integer IS NULL OR version = $4::integer)
@@ -701,14 +711,28 @@ function createPostgresStore(pool: pg.Pool, clock: Clock): Store {
       read(async (db) => {
         const states =
           query.states === undefined ? null : checkInput(statesInput, query.states, 'the states');
+        const f = listFilters(query);
+        const [order, beyond] = query.oldestFirst ? ['ASC', '>'] : ['DESC', '<'];
         const { rows } = await db.query<Row>(
           `SELECT * FROM requests
-           WHERE $1::text[] IS NULL OR state = ANY($1::text[])
-           ORDER BY created_at DESC, id DESC
+           WHERE ($1::text[] IS NULL OR state = ANY($1::text[]))
+             AND ($3::text IS NULL OR requester = $3::text)
+             AND ($4::bigint IS NULL OR created_at >= $4::bigint)
+             AND ($5::bigint IS NULL OR (created_at, id) ${beyond} ($5::bigint, $6::text))
+           ORDER BY created_at ${order}, id ${order}
            LIMIT $2`,
-          [states, listLimit(query.limit)],
+          [states, listLimit(query.limit), f.requester, f.since, f.after_at, f.after_id],
         );
         return rows.map(toRequest);
+      }),
+    countRequestsByState: () =>
+      read(async (db) => {
+        const { rows } = await db.query<{ state: RequestState; n: string }>(
+          'SELECT state, COUNT(*) AS n FROM requests GROUP BY state',
+        );
+        const counts: Partial<Record<RequestState, number>> = {};
+        for (const row of rows) counts[row.state] = Number(row.n);
+        return counts;
       }),
     listEvents: (requestId) =>
       read(async (db) => {

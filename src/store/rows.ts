@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { noticeKeys } from '../domain/notice-keys.js';
 import {
+  type Approval,
   BOT_ACTOR,
   type PurchaseRequest,
   type RequestEvent,
@@ -14,6 +15,7 @@ import {
   type RequestState,
 } from '../domain/requests.js';
 import type {
+  ListRequestsQuery,
   NewEvent,
   NewOutboxMessage,
   NoticeRecord,
@@ -22,6 +24,7 @@ import type {
 } from './store.js';
 import {
   checkInput,
+  epochMs,
   epochMsSchema,
   jsonObjectSchema,
   jsonText,
@@ -61,6 +64,9 @@ const requestRowSchema = z.object({
   card_channel: nullable(z.string()),
   card_ts: nullable(z.string()),
   version: z.number().int().min(1),
+  approvals_needed: z.number().int().min(1),
+  approvals: jsonText(z.array(z.object({ by: z.string(), at: z.string().datetime() }))),
+  reminders_sent: z.number().int().min(0),
 });
 
 const eventRowSchema = z.object({
@@ -72,7 +78,14 @@ const eventRowSchema = z.object({
   detail: jsonText(jsonObjectSchema),
 });
 
-export const OUTBOX_KINDS = ['card', 'thread_reply', 'ephemeral', 'response', 'notice'] as const;
+export const OUTBOX_KINDS = [
+  'card',
+  'thread_reply',
+  'ephemeral',
+  'response',
+  'notice',
+  'dm',
+] as const;
 
 const outboxRowSchema = z.object({
   id: z.number().int(),
@@ -127,6 +140,9 @@ export function toRequest(row: Row): PurchaseRequest {
     ...(r.outcome !== undefined && { outcome: r.outcome }),
     ...(r.card_channel !== undefined &&
       r.card_ts !== undefined && { card: { channel: r.card_channel, ts: r.card_ts } }),
+    approvalsNeeded: r.approvals_needed,
+    approvals: r.approvals.map((a) => ({ by: a.by, at: new Date(a.at) })),
+    remindersSent: r.reminders_sent,
     version: r.version,
   };
 }
@@ -217,6 +233,33 @@ export function outboxParams(message: NewOutboxMessage, at: number) {
     user_id: message.user ?? null,
     payload: message.payload === undefined ? null : JSON.stringify(message.payload),
     at,
+  };
+}
+
+/** Approvals as their column stores them: a JSON array of `{by, at}` with ISO instants. */
+export function approvalsText(approvals: readonly Approval[] | undefined): string | null {
+  return approvals === undefined
+    ? null
+    : JSON.stringify(approvals.map((a) => ({ by: a.by, at: a.at.toISOString() })));
+}
+
+/** A request's approver count as its column takes it (checked): default 1. */
+export function approvalsNeededInput(n: number | undefined): number {
+  return checkInput(z.number().int().min(1).max(100), n ?? 1, 'approvalsNeeded');
+}
+
+/** Reminders sent, as a patch sets it (checked); null leaves the column alone. */
+export function remindersInput(n: number | undefined): number | null {
+  return n === undefined ? null : checkInput(z.number().int().min(0), n, 'remindersSent');
+}
+
+/** The filters of a request listing as query parameters (null: not filtered). */
+export function listFilters(query: ListRequestsQuery) {
+  return {
+    requester: query.requester ?? null,
+    since: query.createdSince === undefined ? null : epochMs(query.createdSince, 'createdSince'),
+    after_at: query.after === undefined ? null : epochMs(query.after.createdAt, 'after'),
+    after_id: query.after?.id ?? null,
   };
 }
 

@@ -10,21 +10,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { openKey, type PurchaseRequest } from '../domain/requests.js';
+import { openKey, type PurchaseRequest, type RequestState } from '../domain/requests.js';
 import { type Clock, systemClock } from '../lifecycle/clock.js';
 import { mapInSlices } from '../lifecycle/slices.js';
 import { StoreError } from './errors.js';
 import { runMigrations } from './migrations.js';
 import {
+  approvalsNeededInput,
+  approvalsText,
   awsNoticeKeys,
   claimedAwsId,
   errorText,
   eventParams,
   isAwsIdTaken,
+  listFilters,
   listLimit,
   outboxParams,
   prefixEnd,
   type Row,
+  remindersInput,
   statesInput,
   TRIGGER_MEMORY_MS,
   toEvent,
@@ -130,8 +134,8 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
     getRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
     requestExists: db.prepare('SELECT 1 FROM requests WHERE id = ?').pluck(),
     insertRequest: db.prepare(
-      `INSERT INTO requests (id, state, action, quote, requester, reason, created_at, expires_at, version, open_key)
-       VALUES (@id, 'pending', @action, @quote, @requester, @reason, @created_at, @expires_at, 1, @open_key)`,
+      `INSERT INTO requests (id, state, action, quote, requester, reason, created_at, expires_at, version, open_key, approvals_needed)
+       VALUES (@id, 'pending', @action, @quote, @requester, @reason, @created_at, @expires_at, 1, @open_key, @approvals_needed)`,
     ),
     openRequestFor: db.prepare('SELECT id FROM requests WHERE open_key = ?').pluck(),
     rememberTrigger: db.prepare(
@@ -152,6 +156,8 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
          call_started_at = COALESCE(@call_started_at, call_started_at),
          finished_at = COALESCE(@finished_at, finished_at),
          outcome = COALESCE(@outcome, outcome),
+         approvals = COALESCE(@approvals, approvals),
+         reminders_sent = COALESCE(@reminders_sent, reminders_sent),
          open_key = CASE WHEN @to IN ('pending', 'executing', 'unknown') THEN open_key END
        WHERE id = @id AND state IN (SELECT value FROM json_each(@from))
          AND (@version IS NULL OR version = @version)`,
@@ -162,10 +168,23 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
     ),
     listRequests: db.prepare(
       `SELECT * FROM requests
-       WHERE @states IS NULL OR state IN (SELECT value FROM json_each(@states))
+       WHERE (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+         AND (@requester IS NULL OR requester = @requester)
+         AND (@since IS NULL OR created_at >= @since)
+         AND (@after_at IS NULL OR (created_at, id) < (@after_at, @after_id))
        ORDER BY created_at DESC, id DESC
        LIMIT @limit`,
     ),
+    listRequestsOldestFirst: db.prepare(
+      `SELECT * FROM requests
+       WHERE (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+         AND (@requester IS NULL OR requester = @requester)
+         AND (@since IS NULL OR created_at >= @since)
+         AND (@after_at IS NULL OR (created_at, id) > (@after_at, @after_id))
+       ORDER BY created_at, id
+       LIMIT @limit`,
+    ),
+    countByState: db.prepare('SELECT state, COUNT(*) AS n FROM requests GROUP BY state'),
     listExpired: db.prepare(
       `SELECT * FROM requests WHERE state = 'pending' AND expires_at <= ?
        ORDER BY expires_at, id`,
@@ -324,6 +343,7 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
         reason: request.reason,
         created_at: at,
         expires_at: epochMs(request.expiresAt, 'expiresAt'),
+        approvals_needed: approvalsNeededInput(request.approvalsNeeded),
       });
       sql.insertEvent.run(eventParams(request.id, event, at));
       queue(outbox, at);
@@ -362,6 +382,8 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
       execution_started_at: date(p.executionStartedAt, 'executionStartedAt'),
       finished_at: date(p.finishedAt, 'finishedAt'),
       outcome: outcome === undefined ? null : JSON.stringify(outcome),
+      approvals: approvalsText(p.approvals),
+      reminders_sent: remindersInput(p.remindersSent),
     }).changes;
     const applied = changes === 1;
     if (applied) {
@@ -557,8 +579,21 @@ function createSqliteStore(db: Database.Database, clock: Clock, busyTimeoutMs: n
           query.states === undefined
             ? null
             : JSON.stringify(checkInput(statesInput, query.states, 'the states'));
-        const rows = sql.listRequests.all({ states, limit: listLimit(query.limit) });
+        const statement = query.oldestFirst ? sql.listRequestsOldestFirst : sql.listRequests;
+        const rows = statement.all({
+          states,
+          ...listFilters(query),
+          limit: listLimit(query.limit),
+        });
         return (rows as Row[]).map(toRequest);
+      }),
+    countRequestsByState: () =>
+      read(() => {
+        const counts: Partial<Record<RequestState, number>> = {};
+        for (const row of sql.countByState.all() as { state: RequestState; n: number }[]) {
+          counts[row.state] = row.n;
+        }
+        return counts;
       }),
     listEvents: (requestId) => read(() => (sql.listEvents.all(requestId) as Row[]).map(toEvent)),
     listExpired: (now) =>

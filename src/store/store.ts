@@ -6,6 +6,7 @@
  * state change, its event and its outbox messages are written in one transaction or not at all.
  */
 import type {
+  Approval,
   PurchaseRequest,
   Quote,
   RequestAction,
@@ -29,6 +30,9 @@ export interface NewEvent {
  * - `response`: an ephemeral answer on a Slack `response_url` (`payload.responseUrl`), which
  *   reaches the user whether or not they are in `channel`; valid for 30 minutes.
  * - `notice`: a channel message whose blocks are in `payload` (issue 4's notices).
+ * - `dm`: a direct message from the app to `user` (the requester) about the request's outcome;
+ *   `payload.about` names it (`approved`, `rejected`, `expired`, `succeeded`, `failed`,
+ *   `dry_run`). Sent with `chat.postMessage` to the user id, which lands in the app's Messages tab.
  */
 export interface NewOutboxMessage {
   readonly kind: OutboxKind;
@@ -39,7 +43,7 @@ export interface NewOutboxMessage {
   readonly payload?: Readonly<Record<string, unknown>>;
 }
 
-export type OutboxKind = 'card' | 'thread_reply' | 'ephemeral' | 'response' | 'notice';
+export type OutboxKind = 'card' | 'thread_reply' | 'ephemeral' | 'response' | 'notice' | 'dm';
 
 export interface OutboxMessage extends NewOutboxMessage {
   readonly id: number;
@@ -75,6 +79,8 @@ export interface NewRequest {
    * request with the same trigger id (a replayed delivery) is refused with `store_duplicate_trigger`.
    */
   readonly triggerId?: string;
+  /** Different approvers the request needs (SLOTS_APPROVALS); default 1. */
+  readonly approvalsNeeded?: number;
 }
 
 /** Fields a transition may set; `state` and `version` are set by the store. */
@@ -86,6 +92,9 @@ export interface RequestPatch {
   readonly callStartedAt?: Date;
   readonly finishedAt?: Date;
   readonly outcome?: RequestOutcome;
+  /** Replaces the approvals; a transition adding one is made at the version it was read at. */
+  readonly approvals?: readonly Approval[];
+  readonly remindersSent?: number;
 }
 
 export interface Transition {
@@ -167,6 +176,14 @@ export interface TransitionResult {
 
 export interface ListRequestsQuery {
   readonly states?: readonly RequestState[];
+  /** Only the requests this Slack user made. */
+  readonly requester?: string;
+  /** Only requests made at or after this instant. */
+  readonly createdSince?: Date;
+  /** Oldest first (by creation, then id) instead of newest first. */
+  readonly oldestFirst?: boolean;
+  /** A paging cursor: only the requests strictly after this one, in the chosen order. */
+  readonly after?: { readonly createdAt: Date; readonly id: string };
   /** Newest first; default 20, at most 200. */
   readonly limit?: number;
 }
@@ -193,6 +210,8 @@ export interface Store {
   /** Records an event without changing state (e.g. a reconciliation attempt). */
   addEvent(requestId: string, event: NewEvent): Promise<void>;
   listRequests(query?: ListRequestsQuery): Promise<PurchaseRequest[]>;
+  /** How many requests are in each state now (states with none are absent). For metrics. */
+  countRequestsByState(): Promise<Partial<Record<RequestState, number>>>;
   /** Oldest first. */
   listEvents(requestId: string): Promise<RequestEvent[]>;
   /**

@@ -19,6 +19,7 @@ const STATE_NAMES: Record<RequestState, true> = {
   rejected: true,
   cancelled: true,
   expired: true,
+  dry_run: true,
 };
 
 /** Every state a request can be in (the type checker keeps this list complete). */
@@ -85,6 +86,13 @@ export const requestOutcomeSchema: z.ZodType<RequestOutcome> = z.looseObject({
     .optional(),
   candidates: z.array(z.string()).optional(),
   checkingUntil: z.string().optional(),
+  dryRun: z
+    .object({
+      operation: z.string(),
+      region: z.string(),
+      parameters: z.record(z.string(), z.unknown()),
+    })
+    .optional(),
 });
 
 /** Event details, outbox payloads and notice details: any JSON object. */

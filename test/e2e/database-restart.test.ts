@@ -401,7 +401,9 @@ describePgCluster('the database restarting under load', () => {
     await expectEveryMessageOnce(cluster.url, slack);
     const notices = slack
       .callsTo('chat.postMessage')
-      .filter((c) => !c.failed && !c.args.thread_ts && !/^Request /.test(String(c.args.text)));
+      // Channel posts only: direct messages to requesters are top-level posts to a user id.
+      .filter((c) => !c.failed && !c.args.thread_ts && c.args.channel === 'C0SLOTS')
+      .filter((c) => !/^Request /.test(String(c.args.text)));
     expect(notices.filter((c) => blockText(c.args).includes(renewal))).toHaveLength(1);
     const [queued] = await query<{ n: number }>(
       cluster.url,

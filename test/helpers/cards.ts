@@ -68,3 +68,33 @@ export async function submitRejectReason(
   expect(res.status).toBe(200);
   return res;
 }
+
+/** The card of request `id` as Slack shows it now: the blocks of its last post or edit. */
+export async function cardNow(h: Harness, id: string): Promise<Record<string, unknown>> {
+  await h.bot.outbox.deliverDue();
+  const card = (await h.bot.requests.get(id))?.card;
+  if (!card) throw new Error(`request ${id} has no card`);
+  const edits = [...h.slack.callsTo('chat.postMessage'), ...h.slack.callsTo('chat.update')]
+    .filter((c) => c.args.channel === card.channel && !c.args.thread_ts)
+    .filter((c) => c.args.ts === card.ts || buttonValues(c.args, APPROVE_ACTION).includes(id))
+    .sort((a, b) => a.at - b.at);
+  const last = edits.at(-1);
+  if (!last) throw new Error(`no post or edit of the card of ${id}`);
+  return last.args;
+}
+
+/** Waits for `n` direct messages to `userId` that name request `id`; returns their args. */
+export async function dmsAbout(
+  h: Harness,
+  userId: string,
+  id: string,
+  n = 1,
+): Promise<Record<string, unknown>[]> {
+  return h.slack.waitFor(`${n} DM(s) to ${userId} about ${id}`, () => {
+    const found = h.slack
+      .dmsTo(userId)
+      .map((c) => c.args)
+      .filter((args) => String(args.text).includes(id));
+    return found.length >= n && found;
+  });
+}

@@ -39,6 +39,8 @@ export interface FakeSlack {
   /** A fresh `response_url` served by this fake. */
   responseUrl(id?: string): string;
   callsTo(method: string): WebApiCall[];
+  /** `chat.postMessage` calls whose channel is this user id: direct messages from the app. */
+  dmsTo(userId: string): WebApiCall[];
   responsesTo(url: string): ResponseUrlPost[];
   /** Waits for the first message posted to a `response_url` and returns its body. */
   answerTo(url: string, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -77,13 +79,22 @@ const DEFAULT_HANDLERS: Record<string, Handler> = {
           },
         }
       : { ok: false, error: 'bot_not_found' },
-  'chat.postMessage': (args) => ({ channel: args.channel, ts: nextTs(), message: args }),
+  // Like Slack, a user id as the channel posts in the app's DM with them and names that DM.
+  'chat.postMessage': (args) => ({
+    channel: isUserId(args.channel) ? `D${args.channel}` : args.channel,
+    ts: nextTs(),
+    message: args,
+  }),
   'chat.update': (args) => ({ channel: args.channel, ts: args.ts }),
   'chat.postEphemeral': () => ({ message_ts: nextTs() }),
   'views.publish': () => ({ view: { id: 'V1' } }),
   'views.open': () => ({ view: { id: 'V1', hash: 'h1' } }),
   'views.update': () => ({ view: { id: 'V1', hash: 'h2' } }),
 };
+
+function isUserId(channel: unknown): channel is string {
+  return typeof channel === 'string' && /^[UW][A-Z0-9]{2,}$/.test(channel);
+}
 
 let tsCounter = 0;
 function nextTs(): string {
@@ -151,6 +162,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responses,
     responseUrl: (id = randomUUID()) => `${base}/response/${encodeURIComponent(id)}`,
     callsTo: (method) => calls.filter((c) => c.method === method),
+    dmsTo: (userId) =>
+      calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === userId),
     responsesTo,
     answerTo: async (responseUrl, timeoutMs = 5_000) => {
       const posts = await waitFor(

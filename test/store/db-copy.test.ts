@@ -470,7 +470,7 @@ describePostgres('db:copy into PostgreSQL', () => {
     it('has every row of every table, and no lease', async () => {
       const expected = sqliteCounts(sourcePath);
       expect(report.counts).toEqual(expected);
-      expect(report.schemaVersion).toBe(4);
+      expect(report.schemaVersion).toBe(5);
       expect(expected.requests).toBe(Object.keys(IDS).length);
       for (const table of COPIED_TABLES) {
         if (table !== 'seen_triggers') expect(expected[table], table).toBeGreaterThan(0);

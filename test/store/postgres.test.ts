@@ -235,7 +235,7 @@ describePostgres('PostgreSQL store', () => {
       expect(await appliedPostgresMigrations(check)).toEqual(
         POSTGRES_MIGRATIONS.map((m) => m.version),
       );
-      expect(await appliedPostgresMigrations(db.url)).toEqual([1, 2, 3, 4]);
+      expect(await appliedPostgresMigrations(db.url)).toEqual([1, 2, 3, 4, 5]);
       // The versions match SQLite's, so a copy between them knows both are at the same schema.
       expect(POSTGRES_MIGRATIONS.map((m) => [m.version, m.name])).toEqual(
         SQLITE_MIGRATIONS.map((m) => [m.version, m.name]),
@@ -274,6 +274,8 @@ describePostgres('PostgreSQL store', () => {
         request_events: ['actor', 'at', 'detail', 'id', 'request_id', 'type'],
         requests: [
           'action',
+          'approvals',
+          'approvals_needed',
           'call_started_at',
           'card_channel',
           'card_ts',
@@ -289,6 +291,7 @@ describePostgres('PostgreSQL store', () => {
           'outcome',
           'quote',
           'reason',
+          'reminders_sent',
           'requester',
           'state',
           'version',
@@ -308,7 +311,7 @@ describePostgres('PostgreSQL store', () => {
       );
       const error = await storeError(openPostgresStore({ url: db.url }));
       expect(error).toMatchObject({ code: 'store_schema_too_new' });
-      expect((error as Error).message).toMatch(/schema version 5 .* only up to 4/);
+      expect((error as Error).message).toMatch(/schema version 6 .* only up to 5/);
       expect(await appliedPostgresMigrations(check)).toHaveLength(POSTGRES_MIGRATIONS.length + 1);
     });
   });

@@ -111,6 +111,8 @@ const LIFECYCLE: ReadonlyArray<{
   { from: 'unknown', to: 'succeeded', path: ['executing', 'unknown'] },
   { from: 'unknown', to: 'failed', path: ['executing', 'unknown'] },
   { from: 'unknown', to: 'unknown', path: ['executing', 'unknown'] },
+  { from: 'pending', to: 'pending', path: [] },
+  { from: 'executing', to: 'dry_run', path: ['executing'] },
 ];
 
 const ALL_STATES: readonly RequestState[] = [
@@ -122,6 +124,7 @@ const ALL_STATES: readonly RequestState[] = [
   'rejected',
   'cancelled',
   'expired',
+  'dry_run',
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +209,9 @@ export function describeStore(name: string, open: OpenStore): void {
           reason: input.reason,
           createdAt: input.createdAt,
           expiresAt: input.expiresAt,
+          approvalsNeeded: 1,
+          approvals: [],
+          remindersSent: 0,
           version: 1,
         };
         expect(request).toStrictEqual(expected);
@@ -392,6 +398,7 @@ export function describeStore(name: string, open: OpenStore): void {
             rejected: ['rejected'],
             cancelled: ['cancelled'],
             expired: ['expired'],
+            dry_run: ['executing', 'dry_run'],
           };
           const before = await requestIn(path[state]);
           const eventsBefore = await store.listEvents(before.id);
@@ -1232,6 +1239,93 @@ export function describeStore(name: string, open: OpenStore): void {
     describe('ping', () => {
       it('answers while the database can be read', async () => {
         await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+
+    describe('approvals, reminders and the listings they need', () => {
+      /** One more approval at the version read: the conditional write per approver. */
+      const addApproval = (r: PurchaseRequest, by: string, at: Date = T0): Transition => ({
+        from: ['pending'],
+        to: 'pending',
+        expectedVersion: r.version,
+        patch: { approvals: [...r.approvals, { by, at }] },
+        event: { actor: by, type: 'approval_recorded' },
+      });
+
+      it('keeps the approvers needed, the approvals and the reminders sent', async () => {
+        const made = await store.createRequest(newRequest({ approvalsNeeded: 3 }), created, []);
+        expect(made).toMatchObject({ approvalsNeeded: 3, approvals: [], remindersSent: 0 });
+        const at = new Date(T0.getTime() + MINUTE);
+        const first = await store.transition(made.id, addApproval(made, 'UBOB', at));
+        expect(first.applied).toBe(true);
+        expect(first.request?.approvals).toEqual([{ by: 'UBOB', at }]);
+        const reminded = await store.transition(made.id, {
+          from: ['pending'],
+          to: 'pending',
+          patch: { remindersSent: 2 },
+          event: { actor: 'slots-bot', type: 'reminded' },
+        });
+        expect(reminded.request).toMatchObject({ remindersSent: 2, approvals: [{ by: 'UBOB' }] });
+        expect((await store.getRequest(made.id))?.approvals).toEqual([{ by: 'UBOB', at }]);
+      });
+
+      it('defaults to one approver and refuses a count below one', async () => {
+        const made = await store.createRequest(newRequest(), created, []);
+        expect(made.approvalsNeeded).toBe(1);
+        await expect(
+          store.createRequest(newRequest({ approvalsNeeded: 0 }), created, []),
+        ).rejects.toMatchObject({ code: 'store_invalid_input' });
+      });
+
+      it('applies one of two approvals written at the same version', async () => {
+        const made = await store.createRequest(newRequest({ approvalsNeeded: 3 }), created, []);
+        const results = await Promise.all([
+          store.transition(made.id, addApproval(made, 'UBOB')),
+          store.transition(made.id, addApproval(made, 'UCAROL')),
+        ]);
+        expect(results.filter((r) => r.applied)).toHaveLength(1);
+        expect((await store.getRequest(made.id))?.approvals).toHaveLength(1);
+      });
+
+      it('lists by requester, since a date, oldest first and after a cursor', async () => {
+        const at = (m: number) => new Date(T0.getTime() + m * MINUTE);
+        const a = await requestIn([], { requester: 'UANN', createdAt: at(1) });
+        const b = await requestIn([], { requester: 'UBEN', createdAt: at(2) });
+        const c = await requestIn([], { requester: 'UANN', createdAt: at(3) });
+        const ids = (rs: PurchaseRequest[]) => rs.map((r) => r.id);
+        expect(ids(await store.listRequests({ requester: 'UANN' }))).toEqual([c.id, a.id]);
+        expect(ids(await store.listRequests({ createdSince: at(2) }))).toEqual([c.id, b.id]);
+        expect(ids(await store.listRequests({ oldestFirst: true }))).toEqual([a.id, b.id, c.id]);
+        expect(ids(await store.listRequests({ oldestFirst: true, after: a, limit: 1 }))).toEqual([
+          b.id,
+        ]);
+        expect(ids(await store.listRequests({ after: c }))).toEqual([b.id, a.id]);
+      });
+
+      it('counts requests by state', async () => {
+        await requestIn([]);
+        await requestIn([]);
+        await requestIn(['executing', 'dry_run']);
+        expect(await store.countRequestsByState()).toEqual({ pending: 2, dry_run: 1 });
+      });
+
+      it('queues a direct message like any other', async () => {
+        const input = newRequest();
+        await store.createRequest(input, created, [
+          {
+            kind: 'dm',
+            channel: 'UREQUESTER',
+            user: 'UREQUESTER',
+            requestId: input.id,
+            payload: { about: 'approved' },
+          },
+        ]);
+        const [message] = await store.claimOutbox(T0, 10, MINUTE);
+        expect(message).toMatchObject({
+          kind: 'dm',
+          user: 'UREQUESTER',
+          payload: { about: 'approved' },
+        });
       });
     });
 

@@ -119,6 +119,30 @@ describe('messages', () => {
     });
   });
 
+  it("posts the bot's direct message to a person in their DM, blocks and all, and only there", () => {
+    const { ws, events } = setup();
+    const blocks = [
+      { type: 'section', text: { type: 'mrkdwn', text: 'Your request `R1` was rejected.' } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Request `R1`' }] },
+    ];
+    const answer = ok(
+      ws.call(
+        'chat.postMessage',
+        { channel: 'U0ALICE', text: 'Your request R1 was rejected.', blocks, unfurl_links: false },
+        T,
+      ),
+    );
+    expect(answer.channel).toBe('DU0ALICE');
+    const dm = ws.message('DU0ALICE', String(answer.ts));
+    expect(dm).toMatchObject({ channel: 'DU0ALICE', userId: SANDBOX_BOT.userId, blocks });
+    expect(dm?.ephemeralTo).toBeUndefined();
+    expect(ws.message('C0SLOTS', String(answer.ts))).toBeUndefined();
+    expect(events.at(-1)).toMatchObject({ kind: 'bot-posted', message: { channel: 'DU0ALICE' } });
+    expect(ws.call('chat.postMessage', { channel: 'U0NOBODY', text: 'hi' }, T)).toMatchObject({
+      error: 'channel_not_found',
+    });
+  });
+
   it('gives every message a larger ts, on the sandbox clock', () => {
     const { ws } = setup();
     const tss = Array.from({ length: 5 }, () =>

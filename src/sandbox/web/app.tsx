@@ -46,7 +46,7 @@ export function App() {
 
 function Workspace({ snapshot, connection }: { snapshot: Snapshot; connection: ConnectionState }) {
   const [user, setUser] = useState(snapshot.people[0]?.id ?? '');
-  const [tab, setTab] = useState<'channel' | 'home'>('channel');
+  const [tab, setTab] = useState<'channel' | 'home' | 'messages'>('channel');
   const [threadTs, setThreadTs] = useState<string>();
   const [toast, setToast] = useState<string>();
   const [confirm, setConfirm] = useState<PendingConfirm>();
@@ -99,7 +99,11 @@ function Workspace({ snapshot, connection }: { snapshot: Snapshot; connection: C
     staticEnv(dir, 'message', `m${message.ts}`, (a) => act({ kind: 'message', ts: message.ts }, a));
 
   const visible = (m: SandboxMessage) => m.ephemeralTo === undefined || m.ephemeralTo === user;
-  const channelMessages = snapshot.messages.filter((m) => !m.threadTs && visible(m));
+  const channelMessages = snapshot.messages.filter(
+    (m) => m.channel === snapshot.channel.id && !m.threadTs && visible(m),
+  );
+  // The app's DM with the person acting (its Messages tab): what the bot sent them directly.
+  const directMessages = snapshot.messages.filter((m) => m.channel === `D${user}` && !m.threadTs);
   const parent = threadTs ? snapshot.messages.find((m) => m.ts === threadTs) : undefined;
   const replies = parent
     ? snapshot.messages.filter((m) => m.threadTs === parent.ts && visible(m))
@@ -124,6 +128,7 @@ function Workspace({ snapshot, connection }: { snapshot: Snapshot; connection: C
   }, [modal?.id, confirm, user]);
 
   const channelRef = useStickToBottom(channelMessages.length);
+  const dmRef = useStickToBottom(directMessages.length);
   const threadRef = useStickToBottom(replies.length);
   const homeView = snapshot.home[user];
 
@@ -177,6 +182,15 @@ function Workspace({ snapshot, connection }: { snapshot: Snapshot; connection: C
           >
             Home
           </button>
+          <button
+            type="button"
+            class={`tab${tab === 'messages' ? ' tab-active' : ''}`}
+            data-testid="tab-messages"
+            aria-pressed={tab === 'messages'}
+            onClick={() => setTab('messages')}
+          >
+            Messages{directMessages.length > 0 ? ` (${directMessages.length})` : ''}
+          </button>
           <span class="sidebar-app">{snapshot.bot.name} app</span>
           {!snapshot.botHealthy && (
             <div class="bot-unhealthy" role="status">
@@ -213,6 +227,28 @@ function Workspace({ snapshot, connection }: { snapshot: Snapshot; connection: C
                 onSend={(line) => send(line)}
                 autoFocus
               />
+            </section>
+          ) : tab === 'messages' ? (
+            <section class="channel" data-testid="messages" aria-label="Messages">
+              <div class="pane-head">
+                <h1>{snapshot.bot.name} · Messages</h1>
+              </div>
+              <div class="messages" ref={dmRef}>
+                {directMessages.length === 0 && (
+                  <div class="empty">
+                    {snapshot.bot.name} writes here to tell you what became of your requests.
+                  </div>
+                )}
+                {directMessages.map((m) => (
+                  <MessageView
+                    key={m.ts}
+                    message={m}
+                    dir={dir}
+                    botUserId={snapshot.bot.userId}
+                    envFor={envFor}
+                  />
+                ))}
+              </div>
             </section>
           ) : (
             <section class="home" data-testid="home" aria-label="Home">

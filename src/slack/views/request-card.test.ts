@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { blockText, contextTexts } from '../../../test/helpers/blocks.js';
 import type { PurchaseRequest, RequestState } from '../../domain/requests.js';
+import { DRY_RUN_BANNER_BLOCK, DRY_RUN_TEXT } from './dry-run.js';
 import { limitViolations, type SlackMessage } from './message.js';
 import {
   APPROVE_ACTION,
@@ -16,6 +17,7 @@ import {
   REJECT_REASON_BLOCK,
   REQUEST_ACTIONS_BLOCK,
   REQUEST_CANDIDATES_BLOCK,
+  REQUEST_DRY_RUN_BLOCK,
   REQUEST_STATE_BLOCK,
   REQUEST_SUMMARY_BLOCK,
   refusal,
@@ -50,6 +52,9 @@ function dfRequest(over: Partial<PurchaseRequest> = {}): PurchaseRequest {
     reason: 'Release testing for 3.2',
     createdAt: new Date('2026-11-22T09:00:00Z'),
     expiresAt: new Date('2026-11-23T09:00:00Z'),
+    approvalsNeeded: 1,
+    approvals: [],
+    remindersSent: 0,
     version: 1,
     ...over,
   };
@@ -755,5 +760,199 @@ describe('rejectModal', () => {
       },
     });
     expect(blockText(view)).toContain('Reject request `R7K2M9QX`?');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12: approvals by amount, dry run
+
+const APPROVERS = ['U0BOB', 'W0CAROL', 'S0APPROVERS'];
+const at = (iso: string) => new Date(iso);
+const bob = { by: 'U0BOB', at: at('2026-11-22T09:20:00Z') };
+const carol = { by: 'W0CAROL', at: at('2026-11-22T09:40:00Z') };
+
+describe('requestCard when the amount needs several approvers', () => {
+  const options = { approvers: APPROVERS, dryRun: false };
+  const twoNeeded = (over: Partial<PurchaseRequest> = {}) =>
+    dfRequest({ approvalsNeeded: 2, ...over });
+
+  it.each([
+    [
+      'no approval yet',
+      twoNeeded(),
+      [
+        '*0 of 2 approvals*.',
+        'Needs *2* from <@U0BOB>, <@W0CAROL>, <!subteam^S0APPROVERS> (anyone but <@U0REQUESTR>).',
+        'This amount needs 2 different approvers.',
+      ],
+    ],
+    [
+      'one of two',
+      twoNeeded({ approvals: [bob] }),
+      [
+        '*1 of 2 approvals*: <@U0BOB>.',
+        'Needs *1 more* from <@W0CAROL>, <!subteam^S0APPROVERS> (anyone but <@U0REQUESTR> and <@U0BOB>).',
+      ],
+    ],
+    [
+      'two of three',
+      twoNeeded({ approvalsNeeded: 3, approvals: [bob, carol] }),
+      ['*2 of 3 approvals*: <@U0BOB> and <@W0CAROL>.', 'Needs *1 more*', 'needs 3 different'],
+    ],
+  ] as const)(
+    'while pending, %s: says how many, by whom, and who may give the rest',
+    (_, request, expected) => {
+      const m = requestCard(request, NOW, options);
+      for (const e of expected) expect(stateLine(m)).toContain(e);
+      expect(stateLine(m)).toContain('*Waiting for approval*');
+      expect(buttons(m).map((b) => b.action_id)).toEqual([
+        APPROVE_ACTION,
+        REJECT_ACTION,
+        CANCEL_ACTION,
+      ]);
+      expect(limitViolations(m)).toEqual([]);
+    },
+  );
+
+  it('asks the approver to confirm an approval that does not buy yet, and one that does', () => {
+    const first = button(requestCard(twoNeeded(), NOW, options), APPROVE_ACTION).confirm;
+    expect(first?.text.text).toContain('This commits *$750.00 per month*.');
+    expect(first?.text.text).toContain(
+      'This is approval 1 of 2; nothing is bought before the last.',
+    );
+    expect(first?.confirm?.text).toBe('Approve');
+    const last = button(
+      requestCard(twoNeeded({ approvals: [bob] }), NOW, options),
+      APPROVE_ACTION,
+    ).confirm;
+    expect(last?.text.text).toContain('slots-bot calls AWS once');
+    expect(last?.confirm?.text).toBe('Approve and buy');
+  });
+
+  it('says who is needed without a configured list', () => {
+    expect(stateLine(requestCard(twoNeeded(), NOW))).toContain(
+      'Needs *2* from the approvers (anyone but <@U0REQUESTR>).',
+    );
+  });
+
+  it('names every approver, in order, once decided', () => {
+    const executing = twoNeeded({
+      state: 'executing',
+      approvals: [bob, carol],
+      decidedBy: 'W0CAROL',
+      decidedAt: carol.at,
+    });
+    expect(stateLine(requestCard(executing, NOW, options))).toContain(
+      'Approved by <@U0BOB> and <@W0CAROL> at 22 Nov 2026, 09:40 UTC.',
+    );
+    const succeeded = {
+      ...executing,
+      state: 'succeeded' as const,
+      outcome: { transactionId: 'tx-1' },
+    };
+    expect(stateLine(requestCard(succeeded, NOW, options))).toContain(
+      'Approved by <@U0BOB> and <@W0CAROL>',
+    );
+    expect(blockText(outcomeReply(succeeded))).toContain('Approved by <@U0BOB> and <@W0CAROL>.');
+    const unknown = { ...executing, state: 'unknown' as const, outcome: { message: 'No answer.' } };
+    expect(blockText(outcomeReply(unknown))).toContain('<@U0REQUESTR> <@U0BOB> <@W0CAROL>');
+  });
+
+  it('says how many approvals a request had when it ended without them all', () => {
+    const rejected = twoNeeded({
+      state: 'rejected',
+      approvals: [bob],
+      decidedBy: 'W0CAROL',
+      decidedAt: carol.at,
+    });
+    expect(stateLine(requestCard(rejected, NOW, options))).toContain(
+      'Nothing was bought. It had 1 of 2 approvals: <@U0BOB>.',
+    );
+    const overdue = requestCard(twoNeeded({ approvals: [bob] }), at('2026-11-23T09:00:00Z'));
+    expect(stateLine(overdue)).toContain('It had 1 of 2 approvals: <@U0BOB>.');
+    expect(buttons(overdue)).toEqual([]);
+  });
+
+  it('keeps a long approver list within Block Kit limits', () => {
+    const many = Array.from({ length: 400 }, (_, i) => `U${String(i).padStart(9, '0')}`);
+    const m = requestCard(twoNeeded({ approvals: [bob] }), NOW, { approvers: many, dryRun: false });
+    expect(stateLine(m)).toContain('and 380 more');
+    expect(limitViolations(m)).toEqual([]);
+  });
+
+  it('leaves a one-approver card as it was', () => {
+    const before = requestCard(dfRequest(), NOW);
+    expect(requestCard(dfRequest(), NOW, options)).toEqual(before);
+    const done = dfRequest({
+      state: 'succeeded',
+      ...decided,
+      approvals: [{ by: 'U0APPROVER', at: NOW }],
+    });
+    expect(requestCard(done, NOW, options)).toEqual(requestCard(done, NOW));
+  });
+});
+
+describe('requestCard in a dry run', () => {
+  const call = {
+    operation: 'devicefarm:PurchaseOffering',
+    region: 'us-west-2',
+    parameters: { offeringId: DF_ID, quantity: 3, offeringPromotionId: 'promo-1' },
+  };
+  const dryRun = dfRequest({
+    state: 'dry_run',
+    ...decided,
+    finishedAt: NOW,
+    outcome: { dryRun: call },
+  });
+
+  it('says nothing was bought and shows the exact call, every parameter', () => {
+    const m = requestCard(dryRun, NOW);
+    expect(stateLine(m)).toContain(':test_tube: *Dry run — nothing was bought.*');
+    expect(stateLine(m)).toContain('Approved by <@U0APPROVER>');
+    const shown = sectionById(m, REQUEST_DRY_RUN_BLOCK);
+    expect(shown).toContain('*Not sent to AWS:* `devicefarm:PurchaseOffering` in `us-west-2`');
+    expect(shown).toContain('```');
+    for (const [name, value] of Object.entries(call.parameters)) {
+      expect(shown).toContain(`${name}: ${JSON.stringify(value)}`);
+    }
+    expect(m.text).toContain('(dry run — nothing was bought)');
+    expect(buttons(m)).toEqual([]);
+    expect(limitViolations(m)).toEqual([]);
+  });
+
+  it('says so in the thread', () => {
+    const text = blockText(outcomeReply(dryRun));
+    expect(text).toContain('was approved in a dry run: nothing was bought.');
+    expect(text).toContain('slots-bot did not send `devicefarm:PurchaseOffering` to AWS');
+  });
+
+  it('puts the banner on top of every card when slots-bot runs dry', () => {
+    const options = { approvers: APPROVERS, dryRun: true };
+    for (const state of ['pending', 'executing', 'succeeded', 'dry_run', 'expired'] as const) {
+      const m = requestCard(dfRequest({ state, ...decided }), NOW, options);
+      expect(m.blocks[0]).toMatchObject({ type: 'context', block_id: DRY_RUN_BANNER_BLOCK });
+      expect(contextTexts({ blocks: [m.blocks[0]!] })).toEqual([DRY_RUN_TEXT]);
+      expect(limitViolations(m)).toEqual([]);
+    }
+    expect(requestCard(dfRequest(), NOW).blocks[0]?.type).toBe('header');
+  });
+
+  it('says an approval in a dry run does not buy', () => {
+    const m = requestCard(dfRequest(), NOW, { approvers: APPROVERS, dryRun: true });
+    expect(button(m, APPROVE_ACTION).confirm?.text.text).toContain(
+      'Dry run: slots-bot shows the call instead of sending it; nothing is bought.',
+    );
+    expect(button(m, APPROVE_ACTION).confirm?.confirm?.text).toBe('Approve (dry run)');
+    const executing = requestCard(dfRequest({ state: 'executing', ...decided }), NOW, {
+      approvers: [],
+      dryRun: true,
+    });
+    expect(stateLine(executing)).toContain('*Approved; dry run under way…*');
+  });
+
+  it('does not throw when the call was not recorded', () => {
+    const m = requestCard(dfRequest({ state: 'dry_run', ...decided }), NOW);
+    expect(stateLine(m)).toContain('The call it would have sent was not recorded.');
+    expect(blockById(m, REQUEST_DRY_RUN_BLOCK)).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@
 import type { types } from '@slack/bolt';
 import { formatDateTime } from '../../domain/dates.js';
 import type { PurchaseRequest, RenewalSeen, RequestOutcome } from '../../domain/requests.js';
+import { dryRunBanner, dryRunCallText } from './dry-run.js';
 import { count } from './format.js';
 import {
   CONFIRM_LIMITS,
@@ -31,8 +32,14 @@ import {
 import {
   actionSentence,
   actionTitlePlain,
+  andList,
+  approvalCountText,
+  approverIds,
+  approverList,
+  approversText,
   commitmentText,
   isOverdue,
+  needsSeveralApprovers,
   offeringRef,
   outcomeRef,
   quoted,
@@ -52,6 +59,18 @@ export const REQUEST_STATE_BLOCK = 'request_state';
 export const REQUEST_ACTIONS_BLOCK = 'request_actions';
 /** `unknown` only, when AWS lists several records that could each be the request's. */
 export const REQUEST_CANDIDATES_BLOCK = 'request_candidates';
+/** `dry_run` only: the call that was not sent. */
+export const REQUEST_DRY_RUN_BLOCK = 'request_dry_run';
+
+/** What a card needs besides the request: who may approve, and whether slots-bot runs dry. */
+export interface CardOptions {
+  /** SLOTS_APPROVERS: user ids (`U…`/`W…`) and user-group ids (`S…`), named while approvals are missing. */
+  readonly approvers: readonly string[];
+  /** SLOTS_DRY_RUN: every card carries the dry-run banner. */
+  readonly dryRun: boolean;
+}
+
+const NO_OPTIONS: CardOptions = { approvers: [], dryRun: false };
 
 /** Candidates listed on a card; the rest are counted. Keeps the section within 3000 characters. */
 export const CANDIDATES_SHOWN_MAX = 10;
@@ -72,16 +91,23 @@ type Button = types.Button;
 // ---------------------------------------------------------------------------------------------
 // The card
 
-export function requestCard(request: PurchaseRequest, now: Date): SlackMessage {
+export function requestCard(
+  request: PurchaseRequest,
+  now: Date,
+  options: CardOptions = NO_OPTIONS,
+): SlackMessage {
   const blocks: KnownBlock[] = [
+    ...(options.dryRun ? [dryRunBanner()] : []),
     header(`${actionTitlePlain(request.action)} · ${request.id}`),
     { ...section(summaryText(request)), block_id: REQUEST_SUMMARY_BLOCK },
-    { ...section(stateText(request, now)), block_id: REQUEST_STATE_BLOCK },
+    { ...section(stateText(request, now, options)), block_id: REQUEST_STATE_BLOCK },
   ];
   const candidates = request.state === 'unknown' ? candidatesText(request) : '';
   if (candidates) blocks.push({ ...section(candidates), block_id: REQUEST_CANDIDATES_BLOCK });
+  const call = request.state === 'dry_run' ? request.outcome?.dryRun : undefined;
+  if (call) blocks.push({ ...section(dryRunCallText(call)), block_id: REQUEST_DRY_RUN_BLOCK });
   const open = request.state === 'pending' && !isOverdue(request, now);
-  if (open) blocks.push(actionButtons(request));
+  if (open) blocks.push(actionButtons(request, options));
   blocks.push(context(footerText(request, now, open)));
 
   const state = isOverdue(request, now) ? 'expired' : STATE_LABEL[request.state];
@@ -135,10 +161,47 @@ function when(at: Date | undefined): string {
   return at ? ` at ${formatDateTime(at)}` : '';
 }
 
+/**
+ * `Approved by <@a> at …`; with several approvers, all of them in order (`<@a> and <@b>`), at
+ * the time of the approval that completed the count.
+ */
 function approvedBy(request: PurchaseRequest): string {
+  if (needsSeveralApprovers(request)) {
+    const who = approversText(request);
+    return who ? `Approved by ${who}${when(request.decidedAt)}.` : 'Approved.';
+  }
   return request.decidedBy
     ? `Approved by ${mention(request.decidedBy)}${when(request.decidedAt)}.`
     : 'Approved.';
+}
+
+/**
+ * While approvals are missing: how many there are, by whom, and who may give the rest.
+ * `1 of 2 approvals: <@bob>. Needs *1 more* from <@U1>, <!subteam^S1> (anyone but <@req> and
+ * <@bob>).` and the rule, `This amount needs 2 approvers.`
+ */
+function approvalsText(request: PurchaseRequest, options: CardOptions): string {
+  const given = request.approvals.length;
+  const missing = Math.max(0, request.approvalsNeeded - given);
+  const so = given > 0 ? `: ${approversText(request)}` : '';
+  const excluded = [mention(request.requester), ...request.approvals.map((a) => mention(a.by))];
+  // Who may still give one: the requester and those who approved already cannot.
+  const cannot = new Set([request.requester, ...request.approvals.map((a) => a.by)]);
+  const from = approverList(options.approvers.filter((id) => !cannot.has(id)));
+  const needs =
+    `Needs *${given > 0 ? `${missing} more` : missing}*` +
+    (from ? ` from ${from}` : ' from the approvers') +
+    ` (anyone but ${andList(excluded)}).`;
+  return [
+    `*${approvalCountText(request)}*${so}. ${needs}`,
+    `This amount needs ${request.approvalsNeeded} different approvers.`,
+  ].join('\n');
+}
+
+/** `(1 of 2 approvals: <@bob>)` for a request that ended before it had them all. */
+function partialApprovals(request: PurchaseRequest): string {
+  if (!needsSeveralApprovers(request) || request.approvals.length === 0) return '';
+  return ` It had ${approvalCountText(request)}: ${approversText(request)}.`;
 }
 
 function outcomeMessage(request: PurchaseRequest): string {
@@ -147,16 +210,25 @@ function outcomeMessage(request: PurchaseRequest): string {
 }
 
 /** The state line: what is happening now, who decided and when. */
-export function stateText(request: PurchaseRequest, now: Date): string {
+export function stateText(
+  request: PurchaseRequest,
+  now: Date,
+  options: CardOptions = NO_OPTIONS,
+): string {
   const emoji = STATE_EMOJI[request.state];
   switch (request.state) {
     case 'pending':
       if (isOverdue(request, now)) {
-        return `${STATE_EMOJI.expired} *Expired* ${formatDateTime(request.expiresAt)} without a decision; it can no longer be approved. Nothing was bought.`;
+        return `${STATE_EMOJI.expired} *Expired* ${formatDateTime(request.expiresAt)} without a decision; it can no longer be approved. Nothing was bought.${partialApprovals(request)}`;
+      }
+      if (needsSeveralApprovers(request)) {
+        return `${emoji} *Waiting for approval* · ${approvalsText(request, options)}`;
       }
       return `${emoji} *Waiting for approval* by an approver other than ${mention(request.requester)}.`;
     case 'executing':
-      return `${emoji} *Approved; buying now…* ${approvedBy(request)}`;
+      return options.dryRun
+        ? `${emoji} *Approved; dry run under way…* ${approvedBy(request)}`
+        : `${emoji} *Approved; buying now…* ${approvedBy(request)}`;
     case 'succeeded': {
       const ref = outcomeRef(request);
       const confirmed =
@@ -185,14 +257,20 @@ export function stateText(request: PurchaseRequest, now: Date): string {
     case 'rejected': {
       const note = request.decisionNote?.trim();
       return (
-        `${emoji} *Rejected* by ${mention(request.decidedBy ?? 'an approver')}${when(request.decidedAt)}. Nothing was bought.` +
+        `${emoji} *Rejected* by ${mention(request.decidedBy ?? 'an approver')}${when(request.decidedAt)}. Nothing was bought.${partialApprovals(request)}` +
         (note ? `\n${quoted(note, REJECT_NOTE_MAX)}` : '')
       );
     }
     case 'cancelled':
-      return `${emoji} *Cancelled* by ${mention(request.decidedBy ?? request.requester)}${when(request.decidedAt)}. Nothing was bought.`;
+      return `${emoji} *Cancelled* by ${mention(request.decidedBy ?? request.requester)}${when(request.decidedAt)}. Nothing was bought.${partialApprovals(request)}`;
     case 'expired':
-      return `${emoji} *Expired*${when(request.finishedAt ?? request.expiresAt)} without a decision. Nothing was bought.`;
+      return `${emoji} *Expired*${when(request.finishedAt ?? request.expiresAt)} without a decision. Nothing was bought.${partialApprovals(request)}`;
+    case 'dry_run': {
+      const shown = request.outcome?.dryRun
+        ? 'The call it would have sent is below.'
+        : 'The call it would have sent was not recorded.';
+      return `${emoji} *Dry run — nothing was bought.* slots-bot did not send this ${request.action.kind === 'renew' ? 'renewal' : 'purchase'} to AWS (\`SLOTS_DRY_RUN=true\`). ${shown}\n${approvedBy(request)}`;
+    }
   }
 }
 
@@ -265,7 +343,7 @@ function footerText(request: PurchaseRequest, now: Date, open: boolean): string 
   return parts.join(' · ');
 }
 
-function actionButtons(request: PurchaseRequest): ActionsBlock {
+function actionButtons(request: PurchaseRequest, options: CardOptions): ActionsBlock {
   const approve: Button = {
     type: 'button',
     action_id: APPROVE_ACTION,
@@ -277,11 +355,8 @@ function actionButtons(request: PurchaseRequest): ActionsBlock {
         type: 'plain_text',
         text: truncate(`Approve request ${request.id}?`, CONFIRM_LIMITS.title),
       },
-      text: { type: 'mrkdwn', text: approveConfirmText(request) },
-      confirm: {
-        type: 'plain_text',
-        text: request.action.kind === 'renew' ? 'Approve renewal' : 'Approve and buy',
-      },
+      text: { type: 'mrkdwn', text: approveConfirmText(request, options) },
+      confirm: { type: 'plain_text', text: approveConfirmButton(request, options) },
       deny: { type: 'plain_text', text: 'Not yet' },
       style: 'primary',
     },
@@ -306,17 +381,39 @@ function actionButtons(request: PurchaseRequest): ActionsBlock {
   };
 }
 
+/** Whether this click, if it counts, is not the last approval the request needs. */
+function approvalsStillMissingAfterOne(request: PurchaseRequest): boolean {
+  return request.approvals.length + 1 < request.approvalsNeeded;
+}
+
+function approveConfirmButton(request: PurchaseRequest, options: CardOptions): string {
+  if (approvalsStillMissingAfterOne(request)) return 'Approve';
+  if (options.dryRun) return 'Approve (dry run)';
+  return request.action.kind === 'renew' ? 'Approve renewal' : 'Approve and buy';
+}
+
 /**
  * What the approver agrees to, cost first, within the dialog's 300 characters: the longest of
  * these sentences that fits is used, so the cost is never cut.
  */
-export function approveConfirmText(request: PurchaseRequest): string {
+export function approveConfirmText(
+  request: PurchaseRequest,
+  options: CardOptions = NO_OPTIONS,
+): string {
   const cost = `This commits *${commitmentText(request.quote)}*${
     request.action.kind === 'renew' ? ' from the next period' : ''
   }.`;
   const what = `${mention(request.requester)} asks to ${actionSentence(request, 40)}.`;
   const once = 'slots-bot calls AWS once; this cannot be undone from Slack.';
-  const candidates = [`${cost} ${what} ${once}`, `${cost} ${what}`, `${cost} ${once}`, cost];
+  // Said before what is asked: this click does not buy, which matters more than the details.
+  const notYet = approvalsStillMissingAfterOne(request)
+    ? `This is approval ${request.approvals.length + 1} of ${request.approvalsNeeded}; nothing is bought before the last.`
+    : options.dryRun
+      ? 'Dry run: slots-bot shows the call instead of sending it; nothing is bought.'
+      : undefined;
+  const candidates = notYet
+    ? [`${cost} ${what} ${notYet}`, `${cost} ${notYet}`, cost]
+    : [`${cost} ${what} ${once}`, `${cost} ${what}`, `${cost} ${once}`, cost];
   return (
     candidates.find((c) => c.length <= CONFIRM_LIMITS.text) ??
     truncateMrkdwn(cost, CONFIRM_LIMITS.text)
@@ -330,6 +427,13 @@ export function approveConfirmText(request: PurchaseRequest): string {
 export function outcomeReply(request: PurchaseRequest): SlackMessage {
   const requester = mention(request.requester);
   const decider = request.decidedBy ? mention(request.decidedBy) : undefined;
+  // Who approved: every approver when the amount needed several, else the one who decided.
+  const approverMentions = needsSeveralApprovers(request)
+    ? approverIds(request).map(mention)
+    : decider
+      ? [decider]
+      : [];
+  const approvers = andList(approverMentions);
   const subject = `request ${code(request.id)} to ${actionSentence(request, 60)}`;
   const emoji = STATE_EMOJI[request.state];
   const message = outcomeMessage(request);
@@ -340,7 +444,7 @@ export function outcomeReply(request: PurchaseRequest): SlackMessage {
       text =
         `${emoji} ${requester}, your ${subject} succeeded: it commits ${commitmentText(request.quote)}.` +
         (ref ? ` AWS ${ref}.` : '') +
-        (decider ? ` Approved by ${decider}.` : '');
+        (approvers ? ` Approved by ${approvers}.` : '');
       break;
     }
     case 'failed': {
@@ -351,7 +455,7 @@ export function outcomeReply(request: PurchaseRequest): SlackMessage {
     case 'unknown':
       text =
         `${emoji} *The outcome of ${subject} is unknown: check the AWS console; this request will not be retried.*` +
-        `${message ? ` ${message}` : ''} ${requester}${decider ? ` ${decider}` : ''}`;
+        `${message ? ` ${message}` : ''} ${requester}${approverMentions.map((m) => ` ${m}`).join('')}`;
       break;
     case 'rejected': {
       const note = request.decisionNote?.trim();
@@ -366,6 +470,16 @@ export function outcomeReply(request: PurchaseRequest): SlackMessage {
     case 'expired':
       text = `${emoji} ${requester}, your ${subject} expired without a decision. Nothing was bought; ask again if it is still needed.`;
       break;
+    case 'dry_run': {
+      const call = request.outcome?.dryRun;
+      text =
+        `${emoji} ${requester}, your ${subject} was approved in a dry run: nothing was bought.` +
+        (call
+          ? ` slots-bot did not send ${code(truncate(call.operation, 100))} to AWS; the card shows the call.`
+          : '') +
+        (approvers ? ` Approved by ${approvers}.` : '');
+      break;
+    }
     case 'pending':
     case 'executing':
       text = `${emoji} Request ${code(request.id)} is ${STATE_LABEL[request.state]}.`;

@@ -32,6 +32,9 @@ function dfRequest(id: string, over: Partial<PurchaseRequest> = {}): PurchaseReq
     reason: 'Release testing',
     createdAt: new Date('2026-11-22T09:00:00Z'),
     expiresAt: new Date('2026-11-22T15:00:00Z'),
+    approvalsNeeded: 1,
+    approvals: [],
+    remindersSent: 0,
     version: 1,
     ...over,
   };
@@ -221,6 +224,77 @@ describe('request lists within Block Kit limits', () => {
     );
     const m = historyMessage(requests, NOW);
     expect(itemLines(m)).toHaveLength(50);
+    expect(limitViolations(m)).toEqual([]);
+  });
+});
+
+describe('request lists with issue 12 states and approvals', () => {
+  const bob = { by: 'U0BOB', at: new Date('2026-11-22T09:10:00Z') };
+  const carol = { by: 'W0CAROL', at: new Date('2026-11-22T09:20:00Z') };
+
+  it('shows how many approvals a pending request needing several has', () => {
+    const m = pendingMessage(
+      [
+        dfRequest('R0000001', { approvalsNeeded: 2, approvals: [bob] }),
+        dfRequest('R0000002', { approvalsNeeded: 3 }),
+      ],
+      NOW,
+    );
+    expect(lineFor(m, 'R0000001')).toMatch(
+      /:hourglass_flowing_sand: waiting \(1 of 2 approvals\), expires in 5 h$/,
+    );
+    expect(lineFor(m, 'R0000002')).toContain('waiting (0 of 3 approvals)');
+  });
+
+  it('names every approver in the history, and the count of one that ended short', () => {
+    const m = historyMessage(
+      [
+        dfRequest('R0000001', {
+          state: 'succeeded',
+          approvalsNeeded: 2,
+          approvals: [bob, carol],
+          decidedBy: 'W0CAROL',
+          outcome: { transactionId: 'tx-1' },
+        }),
+        dfRequest('R0000002', { state: 'expired', approvalsNeeded: 2, approvals: [bob] }),
+        dfRequest('R0000003', {
+          state: 'rejected',
+          approvalsNeeded: 2,
+          approvals: [bob],
+          decidedBy: 'W0CAROL',
+        }),
+      ],
+      NOW,
+    );
+    expect(lineFor(m, 'R0000001')).toContain(
+      'approved by <@U0BOB> and <@W0CAROL> · :white_check_mark:',
+    );
+    expect(lineFor(m, 'R0000002')).toContain(
+      'approved by <@U0BOB> (1 of 2 approvals) · :hourglass: expired',
+    );
+    expect(lineFor(m, 'R0000003')).toContain('rejected by <@W0CAROL> · :no_entry_sign: rejected');
+  });
+
+  it('shows a dry run as such', () => {
+    const m = historyMessage(
+      [
+        dfRequest('R0000001', {
+          state: 'dry_run',
+          ...approved,
+          outcome: {
+            dryRun: {
+              operation: 'devicefarm:PurchaseOffering',
+              region: 'us-west-2',
+              parameters: {},
+            },
+          },
+        }),
+      ],
+      NOW,
+    );
+    expect(lineFor(m, 'R0000001')).toMatch(
+      /approved by <@U0APPROVER> · :test_tube: dry run — nothing was bought$/,
+    );
     expect(limitViolations(m)).toEqual([]);
   });
 });

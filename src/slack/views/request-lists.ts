@@ -19,8 +19,11 @@ import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import {
   actionKindText,
   actionShortText,
+  approvalCountText,
+  approversText,
   commitmentText,
   isOverdue,
+  needsSeveralApprovers,
   outcomeRef,
   relativeTime,
   STATE_EMOJI,
@@ -49,7 +52,7 @@ function pendingLine(r: PurchaseRequest, now: Date): string {
     r.state === 'pending'
       ? isOverdue(r, now)
         ? `${STATE_EMOJI.expired} expired ${relativeTime(now, r.expiresAt)}`
-        : `${STATE_EMOJI.pending} waiting, expires ${relativeTime(now, r.expiresAt)}`
+        : `${STATE_EMOJI.pending} waiting${approvalsSoFar(r)}, expires ${relativeTime(now, r.expiresAt)}`
       : stateWords(r);
   return (
     `• ${code(r.id)} · ${actionKindText(r.action)} · ${actionShortText(r)} · ` +
@@ -85,13 +88,23 @@ function historyLine(r: PurchaseRequest, now: Date): string {
   );
 }
 
+/** ` (1 of 2 approvals)` for a request that needs several approvers; empty otherwise. */
+function approvalsSoFar(r: PurchaseRequest): string {
+  return needsSeveralApprovers(r) ? ` (${approvalCountText(r)})` : '';
+}
+
 function decidedText(r: PurchaseRequest): string {
-  if (!r.decidedBy) return '';
   const verb: Partial<Record<PurchaseRequest['state'], string>> = {
     rejected: 'rejected',
     cancelled: 'cancelled',
   };
-  return ` · ${verb[r.state] ?? 'approved'} by ${mention(r.decidedBy)}`;
+  const rejectedOrCancelled = verb[r.state];
+  if (!rejectedOrCancelled && needsSeveralApprovers(r) && r.approvals.length > 0) {
+    const all = r.approvals.length >= r.approvalsNeeded;
+    return ` · approved by ${approversText(r)}${all ? '' : ` (${approvalCountText(r)})`}`;
+  }
+  if (!r.decidedBy) return '';
+  return ` · ${rejectedOrCancelled ?? 'approved'} by ${mention(r.decidedBy)}`;
 }
 
 /** `:white_check_mark: succeeded, transaction `abc``; failures carry their short reason. */

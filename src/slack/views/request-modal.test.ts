@@ -506,6 +506,9 @@ describe('requestSentModal', () => {
     reason: 'Release testing',
     createdAt: NOW,
     expiresAt: new Date('2026-11-23T10:00:00Z'),
+    approvalsNeeded: 1,
+    approvals: [],
+    remindersSent: 0,
     version: 1,
   };
 

@@ -5,9 +5,15 @@ import { channelLink, escapeKeepingMentions, mention, unescapeMrkdwn } from './m
 import {
   actionSentence,
   actionShortText,
+  andList,
+  approverList,
+  approverMention,
   commitmentText,
+  durationText,
   quoted,
   relativeTime,
+  STATE_EMOJI,
+  STATE_LABEL,
   startsWhenApproved,
 } from './request-text.js';
 
@@ -90,6 +96,9 @@ describe('a MediaConnect request without a start', () => {
     reason: 'Live events',
     createdAt: new Date('2026-11-22T10:00:00Z'),
     expiresAt: new Date('2026-11-23T10:00:00Z'),
+    approvalsNeeded: 1,
+    approvals: [],
+    remindersSent: 0,
     version: 1,
   });
 
@@ -110,5 +119,50 @@ describe('a MediaConnect request without a start', () => {
     expect(actionSentence(r)).toMatch(/, starting 1 Nov 2026, 00:00 UTC$/);
     expect(actionShortText(r)).toBe('10 Mbps, 12 months · `live-2026`');
     expect(commitmentText(r.quote, r.action)).toBe('$1,098.00 over the 12-month term');
+  });
+});
+
+describe('approvers and approvals', () => {
+  it.each([
+    ['U0BOB', '<@U0BOB>'],
+    ['W0CAROL', '<@W0CAROL>'],
+    ['S0APPROVERS', '<!subteam^S0APPROVERS>'],
+    ['C0SLOTS', 'C0SLOTS'],
+    ['<!channel>', '&lt;!channel&gt;'],
+    ['s0lower', 's0lower'],
+  ])('approverMention(%j) is %j', (id, expected) => {
+    expect(approverMention(id)).toBe(expected);
+  });
+
+  it('lists approvers and counts the rest', () => {
+    expect(approverList([])).toBe('');
+    expect(approverList(['U0A', 'S0B'])).toBe('<@U0A>, <!subteam^S0B>');
+    expect(approverList(['U0A', 'U0B', 'U0C'], 2)).toBe('<@U0A>, <@U0B> and 1 more');
+  });
+
+  it.each([
+    [[], ''],
+    [['a'], 'a'],
+    [['a', 'b'], 'a and b'],
+    [['a', 'b', 'c'], 'a, b and c'],
+  ])('andList(%j) is %j', (items, expected) => {
+    expect(andList(items)).toBe(expected);
+  });
+
+  it.each([
+    [30_000, '0 minutes'],
+    [60_000, '1 minute'],
+    [59 * 60_000, '59 minutes'],
+    [60 * 60_000, '1 hour'],
+    [8 * 3_600_000 + 59 * 60_000, '8 hours'],
+    [47 * 3_600_000, '47 hours'],
+    [2 * 86_400_000, '2 days'],
+  ])('durationText(%d) is %j', (ms, expected) => {
+    expect(durationText(ms)).toBe(expected);
+  });
+
+  it('labels the dry-run state everywhere a state is shown', () => {
+    expect(STATE_LABEL.dry_run).toBe('dry run — nothing was bought');
+    expect(STATE_EMOJI.dry_run).toBe(':test_tube:');
   });
 });

@@ -8,7 +8,7 @@ import { formatDateTime, MS_PER_DAY } from '../../domain/dates.js';
 import type { Money } from '../../domain/money.js';
 import type { PurchaseRequest, Quote, RequestAction, RequestState } from '../../domain/requests.js';
 import { bandwidth, count, description, money, unitPrice } from './format.js';
-import { code, escapeMrkdwn, truncate } from './mrkdwn.js';
+import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 
 /** The quote's amounts, or undefined where the stored text is not an integer of micro-units. */
 export function quoteAmounts(quote: Quote): { unit?: Money; commits?: Money } {
@@ -125,6 +125,7 @@ export const STATE_LABEL: Readonly<Record<RequestState, string>> = {
   rejected: 'rejected',
   cancelled: 'cancelled',
   expired: 'expired',
+  dry_run: 'dry run — nothing was bought',
 };
 
 export const STATE_EMOJI: Readonly<Record<RequestState, string>> = {
@@ -136,6 +137,7 @@ export const STATE_EMOJI: Readonly<Record<RequestState, string>> = {
   rejected: ':no_entry_sign:',
   cancelled: ':leftwards_arrow_with_hook:',
   expired: ':hourglass:',
+  dry_run: ':test_tube:',
 };
 
 /** A pending request whose time is up: it can no longer be approved, even before expiry runs. */
@@ -165,4 +167,76 @@ export function quoted(text: string, max: number): string {
   const lines = truncate(text.trim(), max).split(/\r?\n/);
   const shown = lines.length > QUOTED_LINES ? [...lines.slice(0, QUOTED_LINES - 1), '…'] : lines;
   return shown.map((line) => `>${escapeMrkdwn(line)}`).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approvers and approvals
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const GROUP_ID = /^S[A-Z0-9]{2,}$/;
+
+/**
+ * An approver as configured (SLOTS_APPROVERS): `<@U…>` for a user, `<!subteam^S…>` for a user
+ * group, so Slack shows (and notifies) them; anything else escaped, as text.
+ */
+export function approverMention(id: string): string {
+  if (USER_ID.test(id)) return `<@${id}>`;
+  if (GROUP_ID.test(id)) return `<!subteam^${id}>`;
+  return escapeMrkdwn(id);
+}
+
+/** Whether `id` is a user or user-group id that `approverMention` turns into a mention. */
+export function isMentionable(id: string): boolean {
+  return USER_ID.test(id) || GROUP_ID.test(id);
+}
+
+/** Approvers named in one line; the rest are counted, so a long list cannot flood a card. */
+export const APPROVERS_SHOWN_MAX = 20;
+
+/** `<@U1>, <!subteam^S1>` … `and 3 more`; empty when there are none. */
+export function approverList(ids: readonly string[], max = APPROVERS_SHOWN_MAX): string {
+  const shown = ids.slice(0, max).map(approverMention);
+  const more = ids.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+export function andList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/**
+ * Everyone who approved, oldest first: the stored approvals, or the one decider of a request
+ * from before approvals were counted.
+ */
+export function approverIds(request: PurchaseRequest): string[] {
+  const ids = request.approvals.map((a) => a.by);
+  if (ids.length === 0 && request.decidedBy && !['rejected', 'cancelled'].includes(request.state)) {
+    return [request.decidedBy];
+  }
+  return ids;
+}
+
+/** `<@a>`, `<@a> and <@b>`: who approved; empty when nobody has. */
+export function approversText(request: PurchaseRequest): string {
+  return andList(approverIds(request).map(mention));
+}
+
+/** `1 of 2 approvals`. */
+export function approvalCountText(request: PurchaseRequest): string {
+  return `${request.approvals.length} of ${count(request.approvalsNeeded, 'approval')}`;
+}
+
+/** Whether the request needs more than one approver (SLOTS_APPROVALS). */
+export function needsSeveralApprovers(request: PurchaseRequest): boolean {
+  return request.approvalsNeeded > 1;
+}
+
+/** `5 minutes`, `8 hours`, `3 days`: a rough length of time, rounded down. */
+export function durationText(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 60) return count(minutes, 'minute');
+  if (ms < 2 * MS_PER_DAY) return count(Math.floor(minutes / 60), 'hour');
+  return count(Math.floor(ms / MS_PER_DAY), 'day');
 }
