@@ -6,9 +6,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PurchaseRequest } from '../../src/domain/requests.js';
 import { SEED_IDS } from '../../src/sim/index.js';
+import { DRY_RUN_BANNER_BLOCK } from '../../src/slack/views/dry-run.js';
 import { APPROVE_ACTION } from '../../src/slack/views/request-card.js';
 import { blockText } from '../helpers/blocks.js';
-import { clickButton, requestCard } from '../helpers/cards.js';
+import { cardNow, clickButton, dmsAbout, requestCard } from '../helpers/cards.js';
 import { waitForAsync } from '../helpers/fake-slack.js';
 import { closeOpenRequests, type Harness, startHarness } from '../helpers/harness.js';
 import { deviceFarmOutside } from '../helpers/outside.js';
@@ -45,14 +46,8 @@ async function dryRunOf(id: string): Promise<PurchaseRequest> {
   });
 }
 
-/** The last post or edit of the card of `id`. */
-async function lastCard(id: string): Promise<string> {
-  await h.bot.outbox.deliverDue();
-  const posts = [...h.slack.callsTo('chat.postMessage'), ...h.slack.callsTo('chat.update')]
-    .filter((c) => c.args.channel === 'C0SLOTS' && !c.args.thread_ts)
-    .filter((c) => blockText(c.args).includes(id));
-  return blockText(posts.at(-1)?.args ?? {});
-}
+/** The text of the card of `id` as Slack shows it now. */
+const lastCard = async (id: string) => blockText(await cardNow(h, id));
 
 describe('dry run', () => {
   it('logs at start-up that nothing will be bought', () => {
@@ -62,7 +57,9 @@ describe('dry run', () => {
   it('takes a Device Farm purchase through approval without sending it, showing the call', async () => {
     const since = h.sim.calls.length;
     const { id } = await requestCard(h, `purchase devicefarm ${DF} 2`, ALICE);
-    expect(await lastCard(id)).toMatch(/dry run/i);
+    // The banner comes first on every card.
+    const blocks = (await cardNow(h, id)).blocks as { block_id?: string }[];
+    expect(blocks[0]?.block_id).toBe(DRY_RUN_BANNER_BLOCK);
     await clickButton(h, APPROVE_ACTION, id, BOB);
     const done = await dryRunOf(id);
     expect(mutatingCalls(since)).toEqual([]);
@@ -75,16 +72,14 @@ describe('dry run', () => {
     });
     expect(done.callStartedAt).toBeUndefined();
     const card = await lastCard(id);
-    expect(card).toContain('PurchaseOffering');
-    expect(card).toContain('us-west-2');
-    expect(card).toContain(DF);
-    expect(card).toMatch(/quantity\W+2/);
-    // The requester is told directly.
-    await waitForAsync('the direct message', async () =>
-      h.slack
-        .callsTo('chat.postMessage')
-        .find((c) => c.args.channel === ALICE && String(c.args.text).includes(id)),
-    );
+    expect(card).toContain('*Dry run — nothing was bought.*');
+    expect(card).toContain('*Not sent to AWS:* `devicefarm:PurchaseOffering` in `us-west-2`');
+    expect(card).toContain(`offeringId: "${DF}"`);
+    expect(card).toContain('quantity: 2');
+    // The requester is told directly, with the same call.
+    const last = blockText((await dmsAbout(h, ALICE, id, 2)).at(-1)!);
+    expect(last).toContain('in a dry run: nothing was bought');
+    expect(last).toContain(`offeringId: "${DF}"`);
   });
 
   it('shows a MediaConnect purchase with its name and start, and sends nothing', async () => {

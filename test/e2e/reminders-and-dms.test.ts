@@ -61,10 +61,7 @@ async function inState(id: string, wanted: RequestState) {
 
 /** Direct messages from the app to `user` about request `id`. */
 const dmsTo = (user: string, id: string) =>
-  h.slack
-    .callsTo('chat.postMessage')
-    .filter((c) => c.args.channel === user)
-    .filter((c) => `${String(c.args.text)} ${blockText(c.args)}`.includes(id));
+  h.slack.dmsTo(user).filter((c) => String(c.args.text).includes(id));
 
 describe('reminders', () => {
   it('reminds at 1, 2 and 3 times SLOTS_REMIND_AFTER, each once, mentioning the approvers', async () => {
@@ -75,15 +72,17 @@ describe('reminders', () => {
     await advance(60_000);
     const [first] = await remindersOf(id);
     expect(first).toBeDefined();
-    const text = `${String(first!.args.text)} ${blockText(first!.args)}`;
-    expect(text).toContain('<@U0BOB>');
-    expect(text).toContain('<@U0CAROL>');
-    expect(text).toContain('<!subteam^S0APPROVERS');
+    const text = blockText(first!.args);
+    expect(text).toContain(`*Reminder 1 of 3:* request \`${id}\` from <@${ALICE}>`);
+    expect(text).toContain(`<@${BOB}> <@U0CAROL> <!subteam^S0APPROVERS>`);
     // The requester is not asked to approve their own request.
     const queued = (await h.bot.store.listOutbox(id)).find((m) => m.payload?.about === 'reminder');
     expect(queued?.payload?.mention).toEqual(['U0BOB', 'U0CAROL', 'S0APPROVERS']);
     await advance(HOUR);
     expect(await remindersOf(id)).toHaveLength(2);
+    expect(blockText((await remindersOf(id))[1]!.args)).toContain(
+      'has waited 2 hours for approval',
+    );
     await advance(HOUR);
     expect(await remindersOf(id)).toHaveLength(3);
     await advance(3 * HOUR);
@@ -146,9 +145,10 @@ describe('direct messages to the requester', () => {
     await h.bot.outbox.deliverDue();
     const dms = dmsTo(ALICE, id);
     expect(dms).toHaveLength(2);
-    const [approved, bought] = dms.map((c) => `${String(c.args.text)} ${blockText(c.args)}`);
-    expect(approved).toContain(`<@${BOB}>`);
-    expect(bought).toContain(done.outcome!.transactionId!);
+    const [approved, bought] = dms.map((c) => blockText(c.args));
+    expect(approved).toContain(`was approved by <@${BOB}>`);
+    expect(bought).toContain('succeeded: it commits $250.00 per month');
+    expect(bought).toContain(`AWS transaction \`${done.outcome!.transactionId!}\``);
   });
 
   it('tells the requester of a rejection, with the reason', async () => {
@@ -159,9 +159,12 @@ describe('direct messages to the requester', () => {
     await h.bot.outbox.deliverDue();
     const dms = dmsTo(ALICE, id);
     expect(dms).toHaveLength(1);
-    expect(`${String(dms[0]!.args.text)} ${blockText(dms[0]!.args)}`).toContain(
-      'use the shared pool',
-    );
+    const text = blockText(dms[0]!.args);
+    expect(text).toContain(`Your request \`${id}\``);
+    expect(text).toContain(`was rejected by <@${BOB}>`);
+    expect(text).toContain('>use the shared pool');
+    expect(text).toContain('Its card is in <#C0SLOTS>.');
+    expect(dms[0]!.args.thread_ts).toBeUndefined();
   });
 
   it('tells the requester of a failure', async () => {
