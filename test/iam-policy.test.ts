@@ -4,11 +4,12 @@
  * the three that spend money. A new SDK call without its action, or an action nothing calls,
  * fails here.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as deviceFarm from '@aws-sdk/client-device-farm';
 import * as mediaConnect from '@aws-sdk/client-mediaconnect';
 import { describe, expect, it } from 'vitest';
+import { botSources } from './helpers/bot-sources.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -39,15 +40,6 @@ interface Policy {
 
 const policy = (file: string) =>
   JSON.parse(readFileSync(join(ROOT, 'docs', file), 'utf8')) as Policy;
-
-/** The bot's own code: the simulator and the sandbox answer AWS calls, they do not make them. */
-function botSources(): [string, string][] {
-  return readdirSync(join(ROOT, 'src'), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
-    .map((e) => join(e.parentPath, e.name))
-    .filter((f) => !/[/\\]src[/\\](sandbox|sim)[/\\]/.test(f))
-    .map((f) => [relative(ROOT, f), readFileSync(f, 'utf8')]);
-}
 
 /**
  * `XCommand` and `paginateX` imported as values from an `@aws-sdk/client-*` package, as

@@ -4,13 +4,14 @@
  * API methods are found by scanning src/, so a scope nothing uses, or a method no scope covers,
  * fails here.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EVENTS_PATH } from '../src/slack/app.js';
 import { SLASH_COMMAND } from '../src/slack/command-grammar.js';
+import { botSources } from './helpers/bot-sources.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -67,15 +68,6 @@ const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
  * channel, without anyone inviting the bot first.
  */
 const CAPABILITY_SCOPES = ['commands', 'chat:write.public'];
-
-/** The bot's own code: the sandbox and the simulator stand in for Slack and AWS, they are not the bot. */
-function botSources(): [string, string][] {
-  return readdirSync(join(ROOT, 'src'), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
-    .map((e) => join(e.parentPath, e.name))
-    .filter((f) => !/[/\\]src[/\\](sandbox|sim)[/\\]/.test(f))
-    .map((f) => [relative(ROOT, f), readFileSync(f, 'utf8')]);
-}
 
 /**
  * Every call through a dotted chain (`deps.slack.chat.postMessage(`) whose longest tail naming a
